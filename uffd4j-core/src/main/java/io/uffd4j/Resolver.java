@@ -1,0 +1,214 @@
+package io.uffd4j;
+
+import io.uffd4j.error.Errno;
+import io.uffd4j.error.InvalidRequestException;
+import io.uffd4j.error.UffdException;
+import io.uffd4j.internal.NativeFd;
+import io.uffd4j.internal.ffm.Abi;
+import io.uffd4j.internal.ffm.CallState;
+import io.uffd4j.internal.ffm.Libc;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The resolving ioctls for one thread, without allocation: the argument struct and the errno buffer
+ * are allocated once and reused, results are returned as an {@link Errno} ({@link Errno#NONE} on
+ * success) and the bytes done are read with {@link #bytesDone()}.
+ *
+ * <p>Not thread-safe: each fault-handling thread owns one ({@link Userfaultfd#newResolver()}).
+ * Misuse that can never succeed (misaligned or zero ranges, contradictory modes) throws
+ * {@link InvalidRequestException} before the kernel is called.
+ */
+public final class Resolver {
+    /** Written into the output field before each call: older kernels may leave it untouched on EAGAIN. */
+    static final long UNWRITTEN = Long.MIN_VALUE;
+
+    private final Userfaultfd uffd;
+    private final NativeFd fd;
+    private final long pageMask;
+    private final MemorySegment arg;
+    private final long argAddress;
+    private final MemorySegment errnoState;
+
+    private Ioctl lastOperation;
+    private long lastStart;
+    private long lastLength;
+    private long lastDone;
+    private Errno lastError = Errno.NONE;
+
+    Resolver(Userfaultfd uffd, NativeFd fd, long pageSize) {
+        this.uffd = uffd;
+        this.fd = fd;
+        this.pageMask = pageSize - 1;
+        Arena arena = Arena.ofAuto();
+        this.arg = arena.allocate(64, 8);
+        this.argAddress = arg.address();
+        this.errnoState = CallState.allocate(arena);
+    }
+
+    public Userfaultfd userfaultfd() {
+        return uffd;
+    }
+
+    /** UFFDIO_COPY: copies {@code length} bytes from this process's {@code source} into {@code destination}. */
+    public Errno copy(long destination, long source, long length, Modes<CopyMode> modes) {
+        checkRange(Ioctl.COPY, destination, length);
+        arg.set(JAVA_LONG, 0, destination);
+        arg.set(JAVA_LONG, 8, source);
+        arg.set(JAVA_LONG, 16, length);
+        arg.set(JAVA_LONG, 24, modes.bits());
+        arg.set(JAVA_LONG, Abi.COPY_OUT, UNWRITTEN);
+        return call(Ioctl.COPY, Abi.UFFDIO_COPY, Abi.COPY_OUT, destination, length);
+    }
+
+    /** UFFDIO_ZEROPAGE: maps zero pages (anonymous and shmem ranges only). */
+    public Errno zeroPage(long destination, long length, Modes<ZeroPageMode> modes) {
+        checkRange(Ioctl.ZEROPAGE, destination, length);
+        arg.set(JAVA_LONG, 0, destination);
+        arg.set(JAVA_LONG, 8, length);
+        arg.set(JAVA_LONG, 16, modes.bits());
+        arg.set(JAVA_LONG, Abi.ZEROPAGE_OUT, UNWRITTEN);
+        return call(Ioctl.ZEROPAGE, Abi.UFFDIO_ZEROPAGE, Abi.ZEROPAGE_OUT, destination, length);
+    }
+
+    /** UFFDIO_MOVE: moves pages from {@code source} to {@code destination}, both in the registered process. */
+    public Errno move(long destination, long source, long length, Modes<MoveMode> modes) {
+        checkRange(Ioctl.MOVE, destination, length);
+        if ((source & pageMask) != 0) {
+            throw new InvalidRequestException(Ioctl.MOVE.kernelName(), source, length,
+                    "UFFDIO_MOVE source 0x" + Long.toHexString(source) + " is not page aligned");
+        }
+        arg.set(JAVA_LONG, 0, destination);
+        arg.set(JAVA_LONG, 8, source);
+        arg.set(JAVA_LONG, 16, length);
+        arg.set(JAVA_LONG, 24, modes.bits());
+        arg.set(JAVA_LONG, Abi.MOVE_OUT, UNWRITTEN);
+        return call(Ioctl.MOVE, Abi.UFFDIO_MOVE, Abi.MOVE_OUT, destination, length);
+    }
+
+    /** UFFDIO_CONTINUE: maps the pages already in the page cache (ranges registered with MINOR). */
+    public Errno continueRange(long start, long length, Modes<ContinueMode> modes) {
+        checkRange(Ioctl.CONTINUE, start, length);
+        arg.set(JAVA_LONG, 0, start);
+        arg.set(JAVA_LONG, 8, length);
+        arg.set(JAVA_LONG, 16, modes.bits());
+        arg.set(JAVA_LONG, Abi.CONTINUE_OUT, UNWRITTEN);
+        return call(Ioctl.CONTINUE, Abi.UFFDIO_CONTINUE, Abi.CONTINUE_OUT, start, length);
+    }
+
+    /** UFFDIO_POISON: the next access to these pages gets SIGBUS (kernel accesses get EFAULT). */
+    public Errno poison(long start, long length, Modes<PoisonMode> modes) {
+        checkRange(Ioctl.POISON, start, length);
+        arg.set(JAVA_LONG, 0, start);
+        arg.set(JAVA_LONG, 8, length);
+        arg.set(JAVA_LONG, 16, modes.bits());
+        arg.set(JAVA_LONG, Abi.POISON_OUT, UNWRITTEN);
+        return call(Ioctl.POISON, Abi.UFFDIO_POISON, Abi.POISON_OUT, start, length);
+    }
+
+    /** UFFDIO_WRITEPROTECT: protects ({@link WriteProtectMode#WP}) or unprotects the range. */
+    public Errno writeProtect(long start, long length, Modes<WriteProtectMode> modes) {
+        checkRange(Ioctl.WRITEPROTECT, start, length);
+        if (modes.contains(WriteProtectMode.WP) && modes.contains(WriteProtectMode.DONTWAKE)) {
+            throw new InvalidRequestException(Ioctl.WRITEPROTECT.kernelName(), start, length,
+                    "UFFDIO_WRITEPROTECT: WP and DONTWAKE together are invalid (DONTWAKE applies only to unprotecting)");
+        }
+        arg.set(JAVA_LONG, 0, start);
+        arg.set(JAVA_LONG, 8, length);
+        arg.set(JAVA_LONG, 16, modes.bits());
+        return call(Ioctl.WRITEPROTECT, Abi.UFFDIO_WRITEPROTECT, -1, start, length);
+    }
+
+    /** UFFDIO_WAKE: wakes threads waiting on faults in the range (after DONTWAKE resolutions). */
+    public Errno wake(long start, long length) {
+        checkRange(Ioctl.WAKE, start, length);
+        arg.set(JAVA_LONG, 0, start);
+        arg.set(JAVA_LONG, 8, length);
+        return call(Ioctl.WAKE, Abi.UFFDIO_WAKE, -1, start, length);
+    }
+
+    /** Forgets the last call, so that {@link #lastOperation()} tells whether a new one was made. */
+    public void reset() {
+        lastOperation = null;
+        lastDone = 0;
+        lastError = Errno.NONE;
+    }
+
+    /** The last ioctl called since {@link #reset()}, or null if none. */
+    public Ioctl lastOperation() {
+        return lastOperation;
+    }
+
+    /** Start of the last call's range. */
+    public long lastStart() {
+        return lastStart;
+    }
+
+    /** Bytes the last call completed. */
+    public long bytesDone() {
+        return lastDone;
+    }
+
+    /** The last call's error ({@link Errno#NONE} if it completed). */
+    public Errno lastError() {
+        return lastError;
+    }
+
+    /** The last call as a {@link Progress} record (allocates). */
+    public Progress progress() {
+        if (lastOperation == null) {
+            throw new IllegalStateException("no ioctl has been called since reset()");
+        }
+        return new Progress(lastOperation, lastStart, lastLength, lastDone, lastError);
+    }
+
+    /** The specific exception for the last call's error (allocates), or null if it completed. */
+    public UffdException failure() {
+        return progress().exception();
+    }
+
+    private void checkRange(Ioctl op, long start, long length) {
+        if (length <= 0 || (length & pageMask) != 0 || (start & pageMask) != 0 || start + length < start) {
+            throw misaligned(op, start, length, pageMask + 1);
+        }
+    }
+
+    static InvalidRequestException misaligned(Ioctl op, long start, long length, long pageSize) {
+        String why;
+        if (length == 0) {
+            why = "length is zero";
+        } else if (length < 0 || start + length < start) {
+            why = "length " + length + " is negative or wraps the address space";
+        } else if ((start & (pageSize - 1)) != 0) {
+            why = "start 0x" + Long.toHexString(start) + " is not aligned to the page size " + pageSize;
+        } else {
+            why = "length " + length + " is not a multiple of the page size " + pageSize;
+        }
+        return new InvalidRequestException(op.kernelName(), start, length, op.kernelName() + ": " + why);
+    }
+
+    private Errno call(Ioctl op, long request, int outOffset, long start, long length) {
+        int number = fd.acquire(op.kernelName());
+        int r;
+        try {
+            r = Libc.ioctl(errnoState, number, request, argAddress);
+        } finally {
+            fd.release();
+        }
+        lastOperation = op;
+        lastStart = start;
+        lastLength = length;
+        if (r >= 0) {
+            lastDone = length;
+            lastError = Errno.NONE;
+            return Errno.NONE;
+        }
+        long out = outOffset >= 0 ? arg.get(JAVA_LONG, outOffset) : UNWRITTEN;
+        lastDone = out > 0 ? out : 0;
+        lastError = Errno.of(-r);
+        return lastError;
+    }
+}

@@ -1,0 +1,62 @@
+package io.uffd4j;
+
+import io.uffd4j.error.PageUnavailableException;
+import io.uffd4j.mm.Mapping;
+import io.uffd4j.serve.FailurePolicy;
+import io.uffd4j.serve.FaultServer;
+import io.uffd4j.serve.GuardedMemory;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.EnumSet;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class SmokeTest {
+    @Test
+    void servesFaultsThroughGuardedMemory() {
+        for (GuardedMemory.Mode mode : GuardedMemory.Mode.values()) {
+            try (Userfaultfd uffd = Userfaultfd.open();
+                 Mapping region = Mapping.anonymous(64 * 4096);
+                 Arena arena = Arena.ofShared()) {
+                MemorySegment page = arena.allocate(4096, 4096);
+                try (FaultServer server = FaultServer.builder(uffd)
+                        .serve(region, EnumSet.of(RegisterMode.MISSING), mode)
+                        .handler((fault, resolver) -> {
+                            synchronized (page) {
+                                page.fill((byte) (fault.pageOffset() / 4096));
+                                resolver.copy(fault.pageAddress(), page.address(), 4096, Modes.none());
+                            }
+                        })
+                        .start()) {
+                    GuardedMemory mem = server.guarded(region);
+                    for (int i = 0; i < 64; i++) {
+                        assertEquals((byte) i, mem.getByte(i * 4096L + 7), "page " + i);
+                    }
+                    assertEquals(64, server.stats().missingFaults());
+                    assertThrows(io.uffd4j.mm.UnguardedAccessException.class, region::segment);
+                }
+                assertEquals((byte) 5, region.segment().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 5 * 4096L));
+            }
+        }
+    }
+
+    @Test
+    void failingHandlerPoisonsAndAccessFails() {
+        try (Userfaultfd uffd = Userfaultfd.open();
+             Mapping region = Mapping.anonymous(4 * 4096)) {
+            try (FaultServer server = FaultServer.builder(uffd)
+                    .serve(region, RegisterMode.MISSING)
+                    .failurePolicy(new FailurePolicy(2, Duration.ofMillis(1), Duration.ofMillis(2), FailurePolicy.GiveUp.POISON))
+                    .handler((fault, resolver) -> { throw new IllegalStateException("source down"); })
+                    .start()) {
+                GuardedMemory mem = server.guarded(region);
+                PageUnavailableException e = assertThrows(PageUnavailableException.class, () -> mem.getLong(4096));
+                System.out.println(e.getMessage());
+                assertEquals(1, server.stats().poisoned());
+            }
+        }
+    }
+}
