@@ -13,17 +13,17 @@ public final class Fault {
     private FaultKind kind;
     private boolean write;
     private int threadId;
-    private Mapping mapping;
+    private FaultServer.ServedRange range;
     private int attempt;
 
     Fault() {}
 
-    void set(long address, FaultKind kind, boolean write, int threadId, Mapping mapping, int attempt) {
+    void set(long address, FaultKind kind, boolean write, int threadId, FaultServer.ServedRange range, int attempt) {
         this.address = address;
         this.kind = kind;
         this.write = write;
         this.threadId = threadId;
-        this.mapping = mapping;
+        this.range = range;
         this.attempt = attempt;
     }
 
@@ -32,18 +32,27 @@ public final class Fault {
         return address;
     }
 
-    /** Start of the faulting page (the mapping's page size: huge pages for hugetlb). */
+    /** Start of the faulting page (the range's page size: huge pages for hugetlb). */
     public long pageAddress() {
-        return address & -mapping.pageSize();
+        return address & -range.pageSize;
     }
 
-    /** Offset of the faulting page within its mapping. */
+    /** Offset of the faulting page within its served range. */
     public long pageOffset() {
-        return pageAddress() - mapping.address();
+        return pageAddress() - range.start;
     }
 
     public long pageSize() {
-        return mapping.pageSize();
+        return range.pageSize;
+    }
+
+    /** Start of the served range holding the fault. */
+    public long rangeStart() {
+        return range.start;
+    }
+
+    public long rangeLength() {
+        return range.length;
     }
 
     public FaultKind kind() {
@@ -59,9 +68,9 @@ public final class Fault {
         return threadId;
     }
 
-    /** The served mapping that holds the fault. */
+    /** The served mapping that holds the fault; null for a range of another process. */
     public Mapping mapping() {
-        return mapping;
+        return range.mapping;
     }
 
     /** 1 on the first call for this fault, higher when the server retries after a failure. */
@@ -76,6 +85,7 @@ public final class Fault {
     @Override
     public String toString() {
         return kind + (write ? " write" : " read") + " fault at 0x" + Long.toHexString(address)
-                + " in " + mapping + (attempt > 1 ? " (attempt " + attempt + ")" : "");
+                + " in " + (range.mapping != null ? range.mapping.toString()
+                : "[0x" + Long.toHexString(range.start) + "+" + range.length + "]") + (attempt > 1 ? " (attempt " + attempt + ")" : "");
     }
 }

@@ -63,20 +63,39 @@ public final class FaultServer implements AutoCloseable {
     volatile boolean running = true;
     private boolean closed;
 
-    /** A mapping this server serves, with how its guarded accessor reaches memory. */
+    /**
+     * A range this server serves: a mapping of this process (with its guarded accessor), or a range of
+     * another process whose userfaultfd this server received (no mapping, no guarded accessor).
+     */
     static final class ServedRange {
+        final long start;
+        final long length;
+        final long pageSize;
         final Mapping mapping;
         final Registration registration;
         final GuardedMemory guarded;
         final boolean poisonOnGiveUp;
+        final boolean unregisterOnClose;
 
-        ServedRange(Mapping mapping, Registration registration, GuardedMemory guarded, boolean poisonOnGiveUp) {
+        ServedRange(long start, long length, long pageSize, Mapping mapping, Registration registration,
+                    GuardedMemory guarded, boolean poisonOnGiveUp, boolean unregisterOnClose) {
+            this.start = start;
+            this.length = length;
+            this.pageSize = pageSize;
             this.mapping = mapping;
             this.registration = registration;
             this.guarded = guarded;
             this.poisonOnGiveUp = poisonOnGiveUp;
+            this.unregisterOnClose = unregisterOnClose;
+        }
+
+        boolean contains(long address) {
+            return address >= start && address - start < length;
         }
     }
+
+    /** A range of another process, registered by that process, served here (see Builder#serveRemote). */
+    private record RemoteRange(long start, long length, long pageSize, boolean poisonOnGiveUp) {}
 
     static final class Counters {
         final LongAdder missing = new LongAdder();
@@ -101,6 +120,7 @@ public final class FaultServer implements AutoCloseable {
         private final List<Mapping> mappings = new ArrayList<>();
         private final List<Set<RegisterMode>> modes = new ArrayList<>();
         private final List<GuardedMemory.Mode> accessModes = new ArrayList<>();
+        private final List<RemoteRange> remotes = new ArrayList<>();
         private FaultHandler handler;
         private FaultServerListener listener = new FaultServerListener() {};
         private WaitStrategy waitStrategy = WaitStrategy.block();
@@ -132,6 +152,23 @@ public final class FaultServer implements AutoCloseable {
             modes.add(Set.copyOf(registerModes));
             accessModes.add(accessMode != null ? accessMode
                     : uffd.userModeOnly() ? GuardedMemory.Mode.DIRECT : GuardedMemory.Mode.CHECKED);
+            return this;
+        }
+
+        /**
+         * Serves [start, start + length) of the process that created the userfaultfd, which registered
+         * it already (this server typically runs in another process and received the descriptor over a
+         * Unix socket). Such faults are taken by threads of the other process, so they cannot block this
+         * JVM's safepoints. {@code poisonOnGiveUp}: whether pages may be poisoned when the handler gives up
+         * (the faulting access then gets SIGBUS; for a JVM reading with MemorySegment that is an
+         * InternalError in the accessing thread).
+         */
+        public Builder serveRemote(long start, long length, long pageSize, boolean poisonOnGiveUp) {
+            if (length <= 0 || pageSize <= 0 || start % pageSize != 0 || length % pageSize != 0) {
+                throw new InvalidRequestException("serveRemote", start, length,
+                        "range must be a positive number of whole pages of " + pageSize + " bytes");
+            }
+            remotes.add(new RemoteRange(start, length, pageSize, poisonOnGiveUp));
             return this;
         }
 
@@ -183,8 +220,8 @@ public final class FaultServer implements AutoCloseable {
             if (handler == null) {
                 throw new IllegalStateException("a FaultServer needs a handler");
             }
-            if (mappings.isEmpty()) {
-                throw new IllegalStateException("a FaultServer needs at least one mapping to serve");
+            if (mappings.isEmpty() && remotes.isEmpty()) {
+                throw new IllegalStateException("a FaultServer needs at least one range to serve");
             }
             if (!uffd.nonBlocking()) {
                 throw new InvalidRequestException("FaultServer", 0, 0,
@@ -201,11 +238,11 @@ public final class FaultServer implements AutoCloseable {
         this.waitStrategy = b.waitStrategy;
         this.failurePolicy = b.failurePolicy;
         this.drainTimeout = b.drainTimeout;
-        this.ranges = new ServedRange[b.mappings.size()];
+        this.ranges = new ServedRange[b.mappings.size() + b.remotes.size()];
         int registered = 0;
         EventFd stopFd = EventFd.create();
         try {
-            for (int i = 0; i < ranges.length; i++) {
+            for (int i = 0; i < b.mappings.size(); i++) {
                 Mapping m = b.mappings.get(i);
                 Registration r = uffd.register(m.address(), m.size(), b.modes.get(i));
                 registered++;
@@ -213,7 +250,14 @@ public final class FaultServer implements AutoCloseable {
                 GuardedMemory.Mode mode = b.accessModes.get(i);
                 boolean poison = failurePolicy.onGiveUp() == FailurePolicy.GiveUp.POISON
                         && mode == GuardedMemory.Mode.CHECKED;
-                ranges[i] = new ServedRange(m, r, new GuardedMemory(m, mode), poison);
+                ranges[i] = new ServedRange(m.address(), m.size(), m.pageSize(), m, r, new GuardedMemory(m, mode),
+                        poison, true);
+            }
+            for (int i = 0; i < b.remotes.size(); i++) {
+                RemoteRange rr = b.remotes.get(i);
+                boolean poison = failurePolicy.onGiveUp() == FailurePolicy.GiveUp.POISON && rr.poisonOnGiveUp();
+                ranges[b.mappings.size() + i] = new ServedRange(rr.start(), rr.length(), rr.pageSize(), null, null,
+                        null, poison, false);
             }
         } catch (RuntimeException e) {
             for (int i = 0; i < registered; i++) {
@@ -237,6 +281,7 @@ public final class FaultServer implements AutoCloseable {
 
     /** The guarded accessor of a served mapping. */
     public GuardedMemory guarded(Mapping mapping) {
+        Objects.requireNonNull(mapping);
         for (ServedRange r : ranges) {
             if (r.mapping == mapping) {
                 return r.guarded;
@@ -247,6 +292,7 @@ public final class FaultServer implements AutoCloseable {
 
     /** The registration of a served mapping (its ioctl set). */
     public Registration registration(Mapping mapping) {
+        Objects.requireNonNull(mapping);
         for (ServedRange r : ranges) {
             if (r.mapping == mapping) {
                 return r.registration;
@@ -257,7 +303,7 @@ public final class FaultServer implements AutoCloseable {
 
     ServedRange rangeOf(long address) {
         for (ServedRange r : ranges) {
-            if (r.registration.contains(address)) {
+            if (r.contains(address)) {
                 return r;
             }
         }
@@ -310,10 +356,12 @@ public final class FaultServer implements AutoCloseable {
         }
         long deadline = System.nanoTime() + drainTimeout.toNanos();
         for (ServedRange r : ranges) {
-            r.guarded.beginClose();
+            if (r.guarded != null) {
+                r.guarded.beginClose();
+            }
         }
         for (ServedRange r : ranges) {
-            if (!r.guarded.awaitIdle(deadline)) {
+            if (r.guarded != null && !r.guarded.awaitIdle(deadline)) {
                 LOG.log(System.Logger.Level.ERROR, "guarded accesses to " + r.mapping
                         + " did not finish within " + drainTimeout + "; they will fail with ClosedException");
             }
@@ -332,9 +380,11 @@ public final class FaultServer implements AutoCloseable {
             }
         }
         for (ServedRange r : ranges) {
-            r.guarded.markUnregistered();
-            safeUnregister(r.mapping);
-            MappingBridge.ops().leaveServedInProcess(r.mapping);
+            if (r.mapping != null) {
+                r.guarded.markUnregistered();
+                safeUnregister(r.mapping);
+                MappingBridge.ops().leaveServedInProcess(r.mapping);
+            }
         }
         stop.close();
     }

@@ -147,7 +147,7 @@ final class HandlerLoop implements Runnable {
             wakeQuietly(address & -server.uffd.pageSize(), server.uffd.pageSize());
             return;
         }
-        fault.set(address, kind, write, tid, range.mapping, attempt);
+        fault.set(address, kind, write, tid, range, attempt);
         FaultServedEvent jfr = null;
         if (JFR_TYPE.isEnabled()) {
             jfr = new FaultServedEvent();
@@ -231,15 +231,15 @@ final class HandlerLoop implements Runnable {
     }
 
     private boolean poison(FaultServer.ServedRange range, long address) {
-        long page = address & -range.mapping.pageSize();
-        Errno e = resolver.poison(page, range.mapping.pageSize(), Modes.none());
+        long page = address & -range.pageSize;
+        Errno e = resolver.poison(page, range.pageSize, Modes.none());
         if (e == Errno.NONE) {
             server.counters.poisoned.increment();
             return true;
         }
         if (e == Errno.EEXIST) {
             // The page was populated meanwhile: the access can complete.
-            wakeQuietly(page, range.mapping.pageSize());
+            wakeQuietly(page, range.pageSize);
             return true;
         }
         LOG.log(System.Logger.Level.ERROR, "UFFDIO_POISON failed: " + resolver.failure().getMessage());
