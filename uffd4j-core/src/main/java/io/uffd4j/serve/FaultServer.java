@@ -54,9 +54,12 @@ public final class FaultServer implements AutoCloseable {
     final FailurePolicy failurePolicy;
     final ServedRange[] ranges;
     final Counters counters = new Counters();
-    final Recorder serviceTime = new Recorder(3);
+    /** Longest service time the histogram tracks; longer ones are recorded as this. */
+    static final long MAX_TRACKED_NANOS = 600_000_000_000L;
+    /** Fixed range: an auto-resizing histogram allocates when a value falls outside it. */
+    final Recorder serviceTime = new Recorder(1, MAX_TRACKED_NANOS, 3);
     final EventFd stop;
-    private final Histogram serviceTotal = new Histogram(3);
+    private final Histogram serviceTotal = new Histogram(1, MAX_TRACKED_NANOS, 3);
     private final List<Thread> threads = new ArrayList<>();
     private final Duration drainTimeout;
     private final int id = IDS.incrementAndGet();

@@ -189,7 +189,7 @@ final class HandlerLoop implements Runnable {
         if (failure != null) {
             onFailure(range, address, kind, write, tid, attempt, failure);
         }
-        server.serviceTime.recordValue(Math.max(0, System.nanoTime() - t0));
+        server.serviceTime.recordValue(Math.min(FaultServer.MAX_TRACKED_NANOS, Math.max(1, System.nanoTime() - t0)));
         if (jfr != null) {
             jfr.address = address;
             jfr.kind = kind.name();
