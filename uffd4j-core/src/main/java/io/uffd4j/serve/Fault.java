@@ -15,6 +15,7 @@ public final class Fault {
     private int threadId;
     private FaultServer.ServedRange range;
     private int attempt;
+    private boolean deferred;
 
     Fault() {}
 
@@ -25,6 +26,20 @@ public final class Fault {
         this.threadId = threadId;
         this.range = range;
         this.attempt = attempt;
+        this.deferred = false;
+    }
+
+    /**
+     * Says that this fault will be resolved later by another thread (which must wake the page), e.g.
+     * because the handler waits for a resource it must not block the server thread on. The server then
+     * neither counts a failure nor retries.
+     */
+    public void defer() {
+        deferred = true;
+    }
+
+    boolean isDeferred() {
+        return deferred;
     }
 
     /** The faulting address (exact with EXACT_ADDRESS, else the page start). */

@@ -164,7 +164,9 @@ final class HandlerLoop implements Runnable {
         if (failure == null) {
             Ioctl op = resolver.lastOperation();
             Errno e = resolver.lastError();
-            if (op == null) {
+            if (fault.isDeferred()) {
+                outcome = "deferred";
+            } else if (op == null) {
                 failure = new IllegalStateException("the handler returned without resolving " + fault);
                 outcome = "failed";
             } else if (e == Errno.NONE) {
