@@ -14,4 +14,5 @@ module io.uffd4j.core {
     exports io.uffd4j.ipc;
     exports io.uffd4j.serve;
 
+    exports io.uffd4j.internal.ffm to io.uffd4j.snapshot;
 }

@@ -7,4 +7,5 @@ module io.uffd4j.snapshot {
     requires transitive io.uffd4j.core;
 
     exports io.uffd4j.snapshot.image;
+    exports io.uffd4j.snapshot.live;
 }

@@ -20,7 +20,7 @@ import java.util.zip.CRC32C;
  *
  * <p>Thread-safe: writers from several threads are serialized.
  */
-public final class ImageWriter implements AutoCloseable {
+public final class ImageWriter implements PageSink {
     private static final long UNRECORDED = -1;
 
     private final Path target;
@@ -75,6 +75,7 @@ public final class ImageWriter implements AutoCloseable {
         return new ImageWriter(target, header, ch);
     }
 
+    @Override
     public ImageHeader header() {
         return header;
     }
@@ -85,6 +86,7 @@ public final class ImageWriter implements AutoCloseable {
      *
      * @throws IllegalStateException if the page was recorded already
      */
+    @Override
     public synchronized void writePage(long page, MemorySegment contents) throws IOException {
         int i = checkPage(page);
         if (contents.byteSize() != pageSize) {
@@ -108,6 +110,7 @@ public final class ImageWriter implements AutoCloseable {
     }
 
     /** Records page {@code page} as all zeros (never populated at the snapshot instant). */
+    @Override
     public synchronized void markZero(long page) {
         int i = checkPage(page);
         locations[i] = ImageFormat.location(PageState.ZERO, 0);
@@ -153,6 +156,7 @@ public final class ImageWriter implements AutoCloseable {
      * Writes the index and the completion footer, syncs and renames the file into place. A full image
      * must have every page recorded; pages a delta did not record are INHERITED from its parent.
      */
+    @Override
     public synchronized ImageInfo complete() throws IOException {
         if (finished) {
             throw new IllegalStateException("image " + target + " is already finished");
@@ -193,6 +197,7 @@ public final class ImageWriter implements AutoCloseable {
     }
 
     /** Deletes the partial file. Idempotent; a no-op after {@link #complete()}. */
+    @Override
     public synchronized void abort() {
         if (finished) {
             return;
