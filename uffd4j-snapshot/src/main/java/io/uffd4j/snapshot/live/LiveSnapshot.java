@@ -52,6 +52,8 @@ public final class LiveSnapshot implements AutoCloseable {
     private final SlotPool slots;
     private final SavedPages saved;
     private final DeferredFaults deferred;
+    /** Slots the background saver leaves to faulting writers, so it cannot starve them. */
+    private final int reserveForFaults;
     private final CompletableFuture<ImageInfo> completion = new CompletableFuture<>();
     private final AtomicLong savedByFault = new AtomicLong();
     private final AtomicLong savedBySaver = new AtomicLong();
@@ -91,6 +93,7 @@ public final class LiveSnapshot implements AutoCloseable {
         this.slots = new SlotPool(options.bufferBytes(), pageSize);
         this.saved = new SavedPages(slots.capacity());
         this.deferred = new DeferredFaults(pages);
+        this.reserveForFaults = Math.max(1, slots.capacity() / 4);
     }
 
     /**
@@ -240,7 +243,7 @@ public final class LiveSnapshot implements AutoCloseable {
                     p++;
                     continue;
                 }
-                int first = slots.acquire(100);
+                int first = slots.acquire(reserveForFaults, 100);
                 if (first < 0) {
                     continue;
                 }
@@ -248,7 +251,7 @@ public final class LiveSnapshot implements AutoCloseable {
                 int n = 0;
                 boolean kind = absentAtInstant.get(p);
                 while (n < options.runPages() && p + n < pages && absentAtInstant.get(p + n) == kind) {
-                    int slot = n == 0 ? first : slots.tryAcquire();
+                    int slot = n == 0 ? first : slots.tryAcquire(reserveForFaults);
                     if (slot < 0) {
                         break;
                     }

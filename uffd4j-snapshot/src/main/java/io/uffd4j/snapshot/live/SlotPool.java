@@ -45,20 +45,25 @@ final class SlotPool implements AutoCloseable {
 
     /** A slot, or -1 if none is free. */
     int tryAcquire() {
+        return tryAcquire(0);
+    }
+
+    /** A slot if more than {@code leave} are free, else -1. */
+    int tryAcquire(int leave) {
         lock.lock();
         try {
-            return freeCount == 0 ? -1 : take();
+            return freeCount <= leave ? -1 : take();
         } finally {
             lock.unlock();
         }
     }
 
-    /** A slot, waiting up to {@code millis}; -1 on timeout. */
-    int acquire(long millis) throws InterruptedException {
+    /** A slot, leaving at least {@code leave} free for others, waiting up to {@code millis}; -1 on timeout. */
+    int acquire(int leave, long millis) throws InterruptedException {
         lock.lock();
         try {
             long nanos = TimeUnit.MILLISECONDS.toNanos(millis);
-            while (freeCount == 0) {
+            while (freeCount <= leave) {
                 if (nanos <= 0) {
                     return -1;
                 }

@@ -139,11 +139,12 @@ class InProcessSnapshotTest {
                 // The saver is held: writers must hit unsaved pages and be saved copy-on-write. With the small
                 // buffer the sink is held too, so the 16 slots fill and further writers are throttled.
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                int copyOnWriteWanted = small ? 8 : 100;   // the small buffer holds 16 pages while the sink is held
+                int copyOnWriteWanted = small ? 4 : 100;   // 16 slots, 4 reserved for faults while the saver holds the rest
                 while ((snap.stats().savedByFault() < copyOnWriteWanted || (small && snap.stats().deferredFaults() < 1))
                         && System.nanoTime() < deadline) {
                     Thread.sleep(5);
                 }
+                System.out.println("released at " + snap.stats());
                 sinkMayRun.countDown();
                 saverMayRun.countDown();
                 ImageInfo info = snap.completion().get(60, TimeUnit.SECONDS);
