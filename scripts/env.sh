@@ -1,8 +1,8 @@
 # Shared by ./uffd4j and ./run-tests (sourced, not run): finds a JDK >= 25 and Maven, and builds the
 # command-line tool when its sources are newer than the built jars.
 #
-# Honoured: JAVA_HOME (used if it is a JDK >= 25), MAVEN_OPTS (left alone if set), UFFD4J_JAVA_OPTS
-# (extra options for the java that runs ./uffd4j).
+# Honoured: JAVA_HOME (used if it is a JDK >= 25), UFFD4J_JDK_DIRS (where else to look for JDKs),
+# MAVEN_OPTS (left alone if set), UFFD4J_JAVA_OPTS (extra options for the java that runs ./uffd4j).
 
 UFFD4J_MIN_JAVA=25
 UFFD4J_ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
@@ -44,8 +44,10 @@ uffd4j_find_jdk() {
         export JAVA_HOME
         return 0
     fi
-    local best="" best_major=0 home major seen=""
-    for home in /usr/lib/jvm/* /opt/java/* /usr/java/* /usr/local/java/*; do
+    local best="" best_major=0 home major seen="" dir
+    for home in $(for dir in ${UFFD4J_JDK_DIRS:-/usr/lib/jvm /opt/java /usr/java /usr/local/java}; do
+                      ls -d "$dir"/*/ 2>/dev/null; done); do
+        home="${home%/}"
         [ -x "$home/bin/java" ] || continue
         major="$(uffd4j_java_major "$home/bin/java")"
         seen="$seen    $home (Java ${major:-?})"$'\n'
@@ -67,7 +69,7 @@ uffd4j_find_jdk() {
         [ -n "${JAVA_HOME:-}" ] && jh="$JAVA_HOME (Java $(uffd4j_java_major "$JAVA_HOME/bin/java"))"
         uffd4j_die "uffd4j needs a JDK $UFFD4J_MIN_JAVA or newer (the FFM API), and none was found." \
             "  JAVA_HOME: $jh" \
-            "  looked in /usr/lib/jvm, /opt/java, /usr/java, /usr/local/java and PATH; found:" \
+            "  looked in ${UFFD4J_JDK_DIRS:-/usr/lib/jvm /opt/java /usr/java /usr/local/java} and PATH; found:" \
             "${seen:-    nothing}" \
             "Install a JDK $UFFD4J_MIN_JAVA, for example Eclipse Temurin $UFFD4J_MIN_JAVA:" \
             "  Debian/Ubuntu: add the Adoptium apt repository (see adoptium.net/installation/linux), then" \
@@ -95,14 +97,15 @@ uffd4j_find_maven() {
     fi
 }
 
-# JDK, Maven, and Maven's JVM options: Maven 3's bundled libraries use sun.misc.Unsafe, which JDK 25
-# warns about on every run; allow it quietly unless the user chose MAVEN_OPTS.
+# JDK, Maven, and Maven's JVM options unless the user chose MAVEN_OPTS: Maven 3's bundled libraries
+# use sun.misc.Unsafe, which JDK 25 warns about on every run (allow it quietly), and its console
+# library prints stray colour resets even in quiet batch mode (jansi.noreset).
 uffd4j_setup() {
     uffd4j_find_jdk
     uffd4j_find_maven
     export PATH="$JAVA_HOME/bin:$PATH"
     if [ -z "${MAVEN_OPTS+set}" ]; then
-        export MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow"
+        export MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow -Djansi.noreset=true"
     fi
 }
 
