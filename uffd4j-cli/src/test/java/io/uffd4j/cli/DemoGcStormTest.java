@@ -23,11 +23,11 @@ class DemoGcStormTest {
     @FieldSource("COLLECTORS")
     void demoUnderGcStorm(String gc) throws Exception {
         ChildRun.Result r = ChildRun.run(gc, List.of("-Xmx256m"), DemoGcStormWorkload.class,
-                List.of("6", "16M"), Duration.ofMinutes(3), Duration.ofSeconds(30));
+                List.of("8", "32M"), Duration.ofMinutes(3), Duration.ofSeconds(30));
         System.out.println(gc + ": " + r.output().lines().filter(l -> l.startsWith("OK")).findFirst().orElse(r.describe()));
         assertFalse(r.timedOut(), () -> "hang under " + gc + ": " + r.describe());
         assertNull(r.hsErr(), () -> "JVM crash under " + gc + ": " + r.describe());
         assertEquals(0, r.exitCode(), r::describe);
-        assertTrue(r.output().contains("OK rounds=6 pages=24576"), r::describe);
+        assertTrue(r.output().contains("OK rounds=8 pages=65536"), r::describe);
     }
 }

@@ -31,6 +31,11 @@ public final class UnguardedAccessWorkload {
                     keep.clear();
                 }
                 System.gc();
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    return;
+                }
             }
         });
         try (Userfaultfd uffd = Userfaultfd.open();
