@@ -117,7 +117,8 @@ public final class Diagnosis {
         routes.add(measured(Route.SYSCALL, f.syscall(), syscallWhy(f)));
         routes.add(measured(Route.SYSCALL_USER_MODE_ONLY, f.syscallUserModeOnly(),
                 "user-mode-only descriptors are open to every process"));
-        routes.add(measured(Route.DEVICE, f.deviceOpen(), f.device().describe()));
+        routes.add(f.device().exists() ? measured(Route.DEVICE, f.deviceOpen(), f.device().describe())
+                : deviceAbsent(kernel));
         for (int i = 0; i < routes.size(); i++) {
             routes.set(i, explainRefusal(routes.get(i), f, kernel));
         }
@@ -137,8 +138,7 @@ public final class Diagnosis {
     private static RouteAccess measured(Route route, Attempt a, String whyAllowed) {
         return switch (a.outcome()) {
             case SUCCEEDED -> new RouteAccess(route, Access.ALLOWED, whyAllowed);
-            case NOT_TRIED -> new RouteAccess(route, route == Route.DEVICE && a.message() != null
-                    && a.message().contains("does not exist") ? Access.NOT_AVAILABLE : Access.UNKNOWN, a.message());
+            case NOT_TRIED -> new RouteAccess(route, Access.UNKNOWN, a.message());
             case FAILED -> new RouteAccess(route, Access.REFUSED, a.brief());
         };
     }
@@ -212,8 +212,7 @@ public final class Diagnosis {
 
         DeviceNode d = f.device();
         if (!d.exists()) {
-            routes.add(new RouteAccess(Route.DEVICE, Access.NOT_AVAILABLE, kernel.atLeast("6.1")
-                    ? "absent (this /dev does not have it, e.g. in a container)" : "absent (needs Linux 6.1)"));
+            routes.add(deviceAbsent(kernel));
         } else if (d.otherReadWrite()) {
             routes.add(new RouteAccess(Route.DEVICE, Access.ALLOWED, "open to every user: " + d.describe()));
         } else if (d.groupReadWrite()) {
@@ -227,6 +226,11 @@ public final class Diagnosis {
         String who = "a non-root user (no CAP_SYS_PTRACE, not in group " + (d.exists() ? d.group() : "of /dev/userfaultfd")
                 + ")";
         return subject(who, routes);
+    }
+
+    private static RouteAccess deviceAbsent(KernelVersion kernel) {
+        return new RouteAccess(Route.DEVICE, Access.NOT_AVAILABLE, kernel.atLeast("6.1")
+                ? "absent (this /dev does not have it, e.g. in a container)" : "absent (needs Linux 6.1)");
     }
 
     private static Subject subject(String who, List<RouteAccess> routes) {

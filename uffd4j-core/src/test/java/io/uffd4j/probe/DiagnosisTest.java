@@ -128,6 +128,8 @@ class DiagnosisTest {
         assertEquals(Capability.NONE, r.creation().thisProcess().capability());
         assertEquals(Access.NOT_AVAILABLE, r.creation().thisProcess().route(Route.SYSCALL_USER_MODE_ONLY).access());
         assertEquals(Access.NOT_AVAILABLE, r.creation().nonRootUser().route(Route.DEVICE).access());
+        assertEquals(Access.NOT_AVAILABLE, r.creation().thisProcess().route(Route.DEVICE).access());
+        assertTrue(r.creation().thisProcess().route(Route.DEVICE).detail().contains("Linux 6.1"));
         Finding f = require(r, "no-userfaultfd");
         assertEquals(Severity.FAIL, f.severity());
         assertChange(f, "sysctl -w vm.unprivileged_userfaultfd=1");
