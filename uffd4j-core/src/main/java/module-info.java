@@ -13,5 +13,6 @@ module io.uffd4j.core {
     exports io.uffd4j.mm;
     exports io.uffd4j.ipc;
     exports io.uffd4j.serve;
+    exports io.uffd4j.probe;
 
 }
