@@ -3,6 +3,7 @@ package io.uffd4j.serve;
 import io.uffd4j.RegisterMode;
 import io.uffd4j.Registration;
 import io.uffd4j.Userfaultfd;
+import io.uffd4j.error.ClosedException;
 import io.uffd4j.error.InvalidRequestException;
 import io.uffd4j.internal.MappingBridge;
 import io.uffd4j.ipc.EventFd;
@@ -165,8 +166,9 @@ public final class FaultServer implements AutoCloseable {
          */
         public Builder serveRemote(long start, long length, long pageSize, boolean poisonOnGiveUp) {
             if (length <= 0 || pageSize <= 0 || start % pageSize != 0 || length % pageSize != 0) {
-                throw new InvalidRequestException("serveRemote", start, length,
-                        "range must be a positive number of whole pages of " + pageSize + " bytes");
+                throw new InvalidRequestException("serveRemote", start, length, "serveRemote refused for start 0x"
+                        + Long.toHexString(start) + ", length " + length + ": the range must be a positive number of whole pages of "
+                        + pageSize + " bytes");
             }
             remotes.add(new RemoteRange(start, length, pageSize, poisonOnGiveUp));
             return this;
@@ -244,6 +246,10 @@ public final class FaultServer implements AutoCloseable {
         try {
             for (int i = 0; i < b.mappings.size(); i++) {
                 Mapping m = b.mappings.get(i);
+                if (!m.isOpen()) {
+                    // Its address range may belong to a newer mapping by now: never register it.
+                    throw new ClosedException("serve", "serve refused: " + m + " is closed");
+                }
                 Registration r = uffd.register(m.address(), m.size(), b.modes.get(i));
                 registered++;
                 MappingBridge.ops().enterServedInProcess(m);
