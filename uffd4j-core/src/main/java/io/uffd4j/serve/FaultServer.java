@@ -146,8 +146,8 @@ public final class FaultServer implements AutoCloseable {
         public Builder serve(Mapping mapping, Set<RegisterMode> registerModes, GuardedMemory.Mode accessMode) {
             if (accessMode == GuardedMemory.Mode.CHECKED && uffd.userModeOnly()) {
                 throw new InvalidRequestException("serve", mapping.address(), mapping.size(),
-                        "CHECKED guarded access makes the kernel take the faults, which a user-mode-only "
-                        + "userfaultfd does not report; use DIRECT");
+                        "serve refused for " + mapping + ": CHECKED guarded access makes the kernel take the faults, "
+                        + "which a user-mode-only userfaultfd does not report; use DIRECT");
             }
             mappings.add(Objects.requireNonNull(mapping));
             modes.add(Set.copyOf(registerModes));
@@ -227,7 +227,7 @@ public final class FaultServer implements AutoCloseable {
             }
             if (!uffd.nonBlocking()) {
                 throw new InvalidRequestException("FaultServer", 0, 0,
-                        "the userfaultfd must be non-blocking (poll reports POLLERR on a blocking one)");
+                        "FaultServer start refused: the userfaultfd must be non-blocking (poll reports POLLERR on a blocking one)");
             }
             return new FaultServer(this);
         }
