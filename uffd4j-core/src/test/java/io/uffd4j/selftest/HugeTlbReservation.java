@@ -15,10 +15,17 @@ public final class HugeTlbReservation implements AutoCloseable {
 
     private final long added;
     private final String why;
+    private final Thread undoAtExit;
+    private boolean released;
 
     private HugeTlbReservation(long added, String why) {
         this.added = added;
         this.why = why;
+        // If the test JVM ends without running close() (System.exit, SIGTERM), still give the pages back.
+        this.undoAtExit = added > 0 ? new Thread(() -> lower(added), "hugetlb-reservation-undo") : null;
+        if (undoAtExit != null) {
+            Runtime.getRuntime().addShutdownHook(undoAtExit);
+        }
     }
 
     /** A reservation, or one whose {@link #unavailable()} says why hugetlb cannot be tested. */
@@ -71,7 +78,14 @@ public final class HugeTlbReservation implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (released) {
+            return;
+        }
+        released = true;
+        if (undoAtExit != null) {
+            Runtime.getRuntime().removeShutdownHook(undoAtExit);
+        }
         lower(added);
     }
 }

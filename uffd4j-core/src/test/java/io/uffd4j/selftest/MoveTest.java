@@ -195,6 +195,8 @@ class MoveTest {
             src.close();
             Assumptions.abort("the kernel gave " + huge + " of " + hugePages * HUGE + " bytes as huge pages (memory fragmented?)");
         }
+        // Keep khugepaged from collapsing a split source back (it would fill the moved-out holes with zeros).
+        src.advise(Advice.NOHUGEPAGE);
         return src;
     }
 
