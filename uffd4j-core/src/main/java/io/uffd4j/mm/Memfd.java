@@ -45,7 +45,7 @@ public final class Memfd implements AutoCloseable {
     private static Memfd create(String name, long size, long pageSize, int extraFlags) {
         if (size <= 0 || size % pageSize != 0) {
             throw new InvalidRequestException("memfd_create", 0, size,
-                    "memfd size " + size + " must be a positive multiple of the page size " + pageSize);
+                    "memfd_create: size " + size + " must be a positive multiple of the page size " + pageSize);
         }
         int fd;
         try (Arena arena = Arena.ofConfined()) {
@@ -104,8 +104,9 @@ public final class Memfd implements AutoCloseable {
     /** Writes {@code data} into the file at {@code offset} (fills the page cache without mapping it). */
     public void write(long offset, MemorySegment data) {
         if (!data.isNative()) {
-            throw new IllegalArgumentException("data must be native memory");
+            throw new IllegalArgumentException("pwrite: data must be native memory");
         }
+        checkInside("pwrite", offset, data.byteSize());
         int n = fd.acquire("pwrite");
         try {
             long done = 0;
@@ -124,8 +125,9 @@ public final class Memfd implements AutoCloseable {
     /** Reads the file at {@code offset} into {@code data}. */
     public void read(long offset, MemorySegment data) {
         if (!data.isNative()) {
-            throw new IllegalArgumentException("data must be native memory");
+            throw new IllegalArgumentException("pread: data must be native memory");
         }
+        checkInside("pread", offset, data.byteSize());
         int n = fd.acquire("pread");
         try {
             long done = 0;
@@ -158,8 +160,16 @@ public final class Memfd implements AutoCloseable {
         }
     }
 
+    /** Writing past the end would grow the file behind its mappings' backs; reading past it would come back short. */
+    private void checkInside(String op, long offset, long length) {
+        if (offset < 0 || length > size - offset) {
+            throw new InvalidRequestException(op, offset, length, op + ": [" + offset + ", " + (offset + length)
+                    + ") is not inside memfd " + name + " (" + size + " bytes)");
+        }
+    }
+
     private void checkPart(String op, long offset, long length) {
-        if (offset < 0 || length <= 0 || offset + length > size || offset % pageSize != 0 || length % pageSize != 0) {
+        if (offset < 0 || length <= 0 || length > size - offset || offset % pageSize != 0 || length % pageSize != 0) {
             throw new InvalidRequestException(op, offset, length, op + ": [" + offset + ", " + (offset + length)
                     + ") is not a part of memfd " + name + " (" + size + " bytes) aligned to " + pageSize);
         }
