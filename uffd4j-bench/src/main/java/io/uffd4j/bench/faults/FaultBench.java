@@ -1,0 +1,86 @@
+package io.uffd4j.bench.faults;
+
+import io.uffd4j.Userfaultfd;
+import io.uffd4j.error.PermissionDeniedException;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Runs every configuration, Java and C side by side: for each operation and strategy the C reference,
+ * then Java DIRECT, then Java CHECKED, so that slow drifts of the machine's load hit both alike.
+ */
+public final class FaultBench {
+    private final Settings settings;
+    private final PrintStream log;
+
+    public FaultBench(Settings settings, PrintStream log) {
+        this.settings = settings;
+        this.log = log;
+    }
+
+    public FaultBenchResult run() throws IOException, InterruptedException {
+        String started = Instant.now().toString();
+        String loadBefore = MachineInfo.loadAverage();
+        boolean userModeOnly = needsUserModeOnly();
+        CReference c = CReference.build(settings.cacheDir());
+        log.println("C reference: " + c.binary() + " (" + c.compiler() + ")");
+        JavaFaultBench java = new JavaFaultBench(settings, userModeOnly);
+        List<Measurement> measurements = new ArrayList<>();
+        List<Comparison> comparisons = new ArrayList<>();
+        Path scratch = Files.createTempDirectory("uffd4j-bench-faults");
+        try {
+            for (Operation op : settings.operations()) {
+                List<Strategy> strategies = op.served() ? settings.strategies() : List.of(Strategy.NONE);
+                for (Strategy strategy : strategies) {
+                    log.printf("%-9s %-15s c%n", op.key(), strategy.key());
+                    Measurement cm = c.measure(op, strategy, settings, userModeOnly, scratch);
+                    measurements.add(cm);
+                    for (Implementation impl : javaImplementations(op, userModeOnly)) {
+                        log.printf("%-9s %-15s %s%n", op.key(), strategy.key(), impl.key());
+                        Measurement jm = java.measure(op, strategy, impl);
+                        measurements.add(jm);
+                        comparisons.add(Comparison.of(jm, cm));
+                    }
+                }
+            }
+        } finally {
+            try (Stream<Path> files = Files.walk(scratch)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+        boolean goalMet = comparisons.stream().filter(Comparison::goalApplies).allMatch(Comparison::goalMet);
+        return new FaultBenchResult("faults", started, Instant.now().toString(),
+                MachineInfo.probe(c.compiler(), userModeOnly), loadBefore, MachineInfo.loadAverage(), settings,
+                Comparison.GOAL_P50, Comparison.GOAL_P99, goalMet, measurements, comparisons);
+    }
+
+    private List<Implementation> javaImplementations(Operation op, boolean userModeOnly) {
+        List<Implementation> impls = new ArrayList<>(List.of(Implementation.JAVA_DIRECT));
+        if (settings.withChecked() && !userModeOnly && op.served()) {
+            impls.add(Implementation.JAVA_CHECKED);
+        }
+        if (!op.served()) {
+            impls.add(Implementation.JAVA_SEGMENT);
+        }
+        return impls;
+    }
+
+    /** Unprivileged processes may only create user-mode-only descriptors (then CHECKED is not possible). */
+    private static boolean needsUserModeOnly() {
+        try (Userfaultfd ignored = Userfaultfd.open()) {
+            return false;
+        } catch (PermissionDeniedException e) {
+            return true;
+        }
+    }
+}
