@@ -9,6 +9,7 @@ module io.uffd4j.bench {
     requires com.fasterxml.jackson.databind;
     requires org.knowm.xchart;
     requires java.desktop;
+    requires java.management;
 
     exports io.uffd4j.bench.faults;
 

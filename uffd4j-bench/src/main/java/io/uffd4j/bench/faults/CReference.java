@@ -74,13 +74,14 @@ final class CReference {
         return compiler;
     }
 
-    Measurement measure(Operation op, Strategy strategy, Settings s, boolean userModeOnly, Path scratch)
+    /** One measured run (after the process's own discarded warm-up runs) in a fresh process. */
+    RunResult runOnce(Operation op, Strategy strategy, Settings s, boolean userModeOnly, Path scratch, Histogram merged)
             throws IOException, InterruptedException {
         Path out = Files.createTempFile(scratch, "c-" + op.key() + "-", ".bin");
         try {
             List<String> cmd = new ArrayList<>(List.of(binary.toString(),
                     "--op", op.key(), "--strategy", strategy == Strategy.NONE ? "block" : strategy.key(),
-                    "--spin-ns", Long.toString(s.spinWindowNanos()), "--runs", Integer.toString(s.runs()),
+                    "--spin-ns", Long.toString(s.spinWindowNanos()), "--runs", "1",
                     "--warmup-runs", Integer.toString(s.warmupRuns()), "--faults", Integer.toString(s.faults()),
                     "--warmup-faults", Integer.toString(s.warmupFaults()), "--out", out.toString()));
             if (userModeOnly) {
@@ -95,21 +96,21 @@ final class CReference {
             if (p.exitValue() != 0) {
                 throw new IOException("the C reference failed (exit " + p.exitValue() + "): " + String.join(" ", cmd) + "\n" + log);
             }
-            return read(op, strategy, out);
+            return read(op, strategy, out, merged);
         } finally {
             Files.deleteIfExists(out);
         }
     }
 
-    private static Measurement read(Operation op, Strategy strategy, Path file) throws IOException {
+    private static RunResult read(Operation op, Strategy strategy, Path file, Histogram merged) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
         if (b.remaining() < 24 || b.getLong() != MAGIC || b.getLong() != 1) {
             throw new IOException(file + " is not a version-1 result file of the C reference");
         }
-        long runCount = b.getLong();
-        List<RunResult> runs = new ArrayList<>();
-        Histogram merged = new Histogram(3);
-        for (long r = 0; r < runCount; r++) {
+        if (b.getLong() != 1) {
+            throw new IOException(file + " should hold exactly one run");
+        }
+        {
             int faults = Math.toIntExact(b.getLong());
             long elapsed = b.getLong();
             long mismatches = b.getLong();
@@ -120,9 +121,8 @@ final class CReference {
                 throw new IOException("C reference " + op.key() + "/" + strategy.key() + ": " + mismatches
                         + " pages had wrong contents after a run");
             }
-            runs.add(RunResult.of(latencies, faults, elapsed, mismatches, merged));
+            return RunResult.of(latencies, faults, elapsed, mismatches, merged);
         }
-        return Measurement.of(op, strategy, Implementation.C, runs, merged);
     }
 
     private static String commandOutput(List<String> cmd) throws IOException, InterruptedException {

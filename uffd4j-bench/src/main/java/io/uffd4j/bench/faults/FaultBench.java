@@ -2,6 +2,7 @@ package io.uffd4j.bench.faults;
 
 import io.uffd4j.Userfaultfd;
 import io.uffd4j.error.PermissionDeniedException;
+import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -10,12 +11,15 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Runs every configuration, Java and C side by side: for each operation and strategy the C reference,
- * then Java DIRECT, then Java CHECKED, so that slow drifts of the machine's load hit both alike.
+ * Runs every configuration, Java and C side by side: for each operation and strategy, the runs of the
+ * C reference, Java DIRECT and Java CHECKED alternate (in rotating order), so that drifts of the
+ * machine's load hit all of them alike.
  */
 public final class FaultBench {
     private final Settings settings;
@@ -40,14 +44,37 @@ public final class FaultBench {
             for (Operation op : settings.operations()) {
                 List<Strategy> strategies = op.served() ? settings.strategies() : List.of(Strategy.NONE);
                 for (Strategy strategy : strategies) {
-                    log.printf("%-9s %-15s c%n", op.key(), strategy.key());
-                    Measurement cm = c.measure(op, strategy, settings, userModeOnly, scratch);
+                    List<Implementation> impls = implementations(op, userModeOnly);
+                    log.printf("%-9s %-15s %s%n", op.key(), strategy.key(),
+                            String.join(", ", impls.stream().map(Implementation::key).toList()));
+                    for (Implementation impl : impls) {
+                        if (impl != Implementation.C) {
+                            java.warmUp(op, strategy, impl);
+                        }
+                    }
+                    Map<Implementation, List<RunResult>> runs = new EnumMap<>(Implementation.class);
+                    Map<Implementation, Histogram> merged = new EnumMap<>(Implementation.class);
+                    for (int r = 0; r < settings.runs(); r++) {
+                        // Alternate the implementations run by run, rotating the order, so that the
+                        // machine's load drifts over all of them alike.
+                        for (int k = 0; k < impls.size(); k++) {
+                            Implementation impl = impls.get((r + k) % impls.size());
+                            Histogram h = merged.computeIfAbsent(impl, i -> new Histogram(3));
+                            RunResult result = impl == Implementation.C
+                                    ? c.runOnce(op, strategy, settings, userModeOnly, scratch, h)
+                                    : java.runOnce(op, strategy, impl, h);
+                            runs.computeIfAbsent(impl, i -> new ArrayList<>()).add(result);
+                        }
+                    }
+                    Measurement cm = Measurement.of(op, strategy, Implementation.C, runs.get(Implementation.C),
+                            merged.get(Implementation.C));
                     measurements.add(cm);
-                    for (Implementation impl : javaImplementations(op, userModeOnly)) {
-                        log.printf("%-9s %-15s %s%n", op.key(), strategy.key(), impl.key());
-                        Measurement jm = java.measure(op, strategy, impl);
-                        measurements.add(jm);
-                        comparisons.add(Comparison.of(jm, cm));
+                    for (Implementation impl : impls) {
+                        if (impl != Implementation.C) {
+                            Measurement jm = Measurement.of(op, strategy, impl, runs.get(impl), merged.get(impl));
+                            measurements.add(jm);
+                            comparisons.add(Comparison.of(jm, cm));
+                        }
                     }
                 }
             }
@@ -64,8 +91,8 @@ public final class FaultBench {
                 Comparison.GOAL_P50, Comparison.GOAL_P99, goalMet, measurements, comparisons);
     }
 
-    private List<Implementation> javaImplementations(Operation op, boolean userModeOnly) {
-        List<Implementation> impls = new ArrayList<>(List.of(Implementation.JAVA_DIRECT));
+    private List<Implementation> implementations(Operation op, boolean userModeOnly) {
+        List<Implementation> impls = new ArrayList<>(List.of(Implementation.C, Implementation.JAVA_DIRECT));
         if (settings.withChecked() && !userModeOnly && op.served()) {
             impls.add(Implementation.JAVA_CHECKED);
         }
