@@ -82,7 +82,7 @@ final class CReference {
             List<String> cmd = new ArrayList<>(List.of(binary.toString(),
                     "--op", op.key(), "--strategy", strategy == Strategy.NONE ? "block" : strategy.key(),
                     "--spin-ns", Long.toString(s.spinWindowNanos()), "--runs", "1",
-                    "--warmup-runs", Integer.toString(s.warmupRuns()), "--faults", Integer.toString(s.faults()),
+                    "--warmup-runs", "1", "--faults", Integer.toString(s.faults()),
                     "--warmup-faults", Integer.toString(s.warmupFaults()), "--out", out.toString()));
             if (userModeOnly) {
                 cmd.add("--user-mode-only");

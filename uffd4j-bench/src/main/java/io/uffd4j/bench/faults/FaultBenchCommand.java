@@ -36,8 +36,9 @@ public final class FaultBenchCommand implements Callable<Integer> {
     @Option(names = "--warmup-faults", description = "Unrecorded faults at the start of each run (default 2000, quick 500).")
     Integer warmupFaults;
 
-    @Option(names = "--warmup-runs", description = "Discarded runs per configuration before the measured ones (default 1).")
-    int warmupRuns = 1;
+    @Option(names = "--warmup-runs", description = "Discarded Java runs per configuration before the measured ones, "
+            + "for the JIT (default 3, quick 1); the C reference does one per process.")
+    Integer warmupRuns;
 
     @Option(names = "--spin-window-us", description = "How long spin-then-block spins after the last message, in microseconds (default ${DEFAULT-VALUE}).")
     long spinWindowMicros = 50;
@@ -80,7 +81,7 @@ public final class FaultBenchCommand implements Callable<Integer> {
         List<Strategy> strats = strategies == null || strategies.isEmpty()
                 ? List.of(Strategy.BLOCK, Strategy.SPIN, Strategy.SPIN_THEN_BLOCK)
                 : strategies.stream().map(Strategy::parse).distinct().toList();
-        return new Settings(runs != null ? runs : quick ? 2 : 5, warmupRuns,
+        return new Settings(runs != null ? runs : quick ? 2 : 5, warmupRuns != null ? warmupRuns : quick ? 1 : 3,
                 faults != null ? faults : quick ? 2000 : 20000,
                 warmupFaults != null ? warmupFaults : quick ? 500 : 2000,
                 spinWindowMicros * 1000, operations, strats, !noChecked, quick,

@@ -21,7 +21,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * compiles them as ordinary hot methods rather than leaving a run-long loop to on-stack replacement.
  */
 final class JavaFaultBench {
-    private static final int CHUNK = 128;
+    private static final int CHUNK = 32;
 
     private final Settings settings;
     private final boolean userModeOnly;

@@ -1,5 +1,8 @@
 package io.uffd4j.bench.faults;
 
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
+
 import java.nio.file.Path;
 import java.util.List;
 
@@ -7,7 +10,7 @@ import java.util.List;
  * What to measure and how much.
  *
  * @param runs          measured runs per configuration
- * @param warmupRuns    runs per configuration done first and discarded (JIT, page tables, caches)
+ * @param warmupRuns    Java runs per configuration done first and discarded (JIT); each C process does one
  * @param faults        measured faults per run
  * @param warmupFaults  faults at the start of each run that are not recorded
  * @param spinWindowNanos how long spin-then-block spins after the last message (Java and C alike)
@@ -16,7 +19,7 @@ import java.util.List;
  */
 public record Settings(int runs, int warmupRuns, int faults, int warmupFaults, long spinWindowNanos,
                        List<Operation> operations, List<Strategy> strategies, boolean withChecked,
-                       boolean quick, Path cacheDir) {
+                       boolean quick, @JsonSerialize(using = ToStringSerializer.class) Path cacheDir) {
     public Settings {
         if (runs < 1 || warmupRuns < 0 || faults < 1 || warmupFaults < 0 || spinWindowNanos < 0) {
             throw new IllegalArgumentException("need runs >= 1, faults >= 1 and non-negative warm-up and spin window");
