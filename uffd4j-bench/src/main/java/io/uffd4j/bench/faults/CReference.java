@@ -74,7 +74,7 @@ final class CReference {
         return compiler;
     }
 
-    /** One measured run (after the process's own discarded warm-up runs) in a fresh process. */
+    /** One measured run in a fresh process (its first warm-up faults are not recorded, as on the Java side). */
     RunResult runOnce(Operation op, Strategy strategy, Settings s, boolean userModeOnly, Path scratch, Histogram merged)
             throws IOException, InterruptedException {
         Path out = Files.createTempFile(scratch, "c-" + op.key() + "-", ".bin");
@@ -82,7 +82,7 @@ final class CReference {
             List<String> cmd = new ArrayList<>(List.of(binary.toString(),
                     "--op", op.key(), "--strategy", strategy == Strategy.NONE ? "block" : strategy.key(),
                     "--spin-ns", Long.toString(s.spinWindowNanos()), "--runs", "1",
-                    "--warmup-runs", "1", "--faults", Integer.toString(s.faults()),
+                    "--warmup-runs", "0", "--faults", Integer.toString(s.faults()),
                     "--warmup-faults", Integer.toString(s.warmupFaults()), "--out", out.toString()));
             if (userModeOnly) {
                 cmd.add("--user-mode-only");

@@ -82,19 +82,7 @@ final class JavaFaultBench {
         try (JavaScenario scenario = JavaScenario.open(op, pages, mode, strategy, settings.spinWindowNanos(), userModeOnly)) {
             scenario.reset();
             GuardedMemory memory = scenario.memory();
-            mismatches = 0;
-            long start = 0;
-            for (int from = 0; from < pages; from += CHUNK) {
-                if (from == warmup || (from < warmup && warmup < from + CHUNK)) {
-                    // Warm-up ends inside or at this chunk: split it so that the clock starts exactly there.
-                    accessChunk(op, memory, from, warmup);
-                    start = System.nanoTime();
-                    accessChunk(op, memory, warmup, Math.min(pages, from + CHUNK));
-                } else {
-                    accessChunk(op, memory, from, Math.min(pages, from + CHUNK));
-                }
-            }
-            long elapsed = System.nanoTime() - start;
+            long elapsed = onFreshThread(() -> timedAccesses(op, memory, pages, warmup));
             long bad = mismatches + scenario.verify(pages);
             ServerStats stats = scenario.server().stats();
             long expectedServed = op.served() ? pages : 0;
@@ -108,6 +96,55 @@ final class JavaFaultBench {
             }
             return RunResult.of(latencies, latencies.length, elapsed, bad, merged);
         }
+    }
+
+    /**
+     * The faulting thread of a run: a new platform thread each time, like the C reference's new process,
+     * so that neither side measures with a thread the scheduler has already charged for earlier work.
+     */
+    private static long onFreshThread(java.util.function.LongSupplier body) {
+        long[] result = new long[1];
+        Throwable[] failure = new Throwable[1];
+        Thread t = Thread.ofPlatform().name("uffd4j-bench-faulting").start(() -> {
+            try {
+                result[0] = body.getAsLong();
+            } catch (Throwable e) {
+                failure[0] = e;
+            }
+        });
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the faulting thread ran", e);
+        }
+        if (failure[0] instanceof RuntimeException r) {
+            throw r;
+        }
+        if (failure[0] instanceof Error err) {
+            throw err;
+        }
+        if (failure[0] != null) {
+            throw new IllegalStateException(failure[0]);
+        }
+        return result[0];
+    }
+
+    /** The timed accesses of one run; returns the wall time of the measured (post-warm-up) faults. */
+    private long timedAccesses(Operation op, GuardedMemory memory, int pages, int warmup) {
+        mismatches = 0;
+        long start = 0;
+        for (int from = 0; from < pages; from += CHUNK) {
+            if (from == warmup || (from < warmup && warmup < from + CHUNK)) {
+                // Warm-up ends inside or at this chunk: split it so that the clock starts exactly there.
+                accessChunk(op, memory, from, warmup);
+                start = System.nanoTime();
+                accessChunk(op, memory, warmup, Math.min(pages, from + CHUNK));
+            } else {
+                accessChunk(op, memory, from, Math.min(pages, from + CHUNK));
+            }
+        }
+        return System.nanoTime() - start;
     }
 
     private void accessChunk(Operation op, GuardedMemory memory, int from, int to) {
@@ -163,12 +200,14 @@ final class JavaFaultBench {
         try (Mapping region = Mapping.anonymous((long) pages * Pages.SIZE)) {
             region.advise(Advice.NOHUGEPAGE);
             MemorySegment s = region.segment();
-            segmentStores(s, 0, warmup);
-            long start = System.nanoTime();
-            for (int from = warmup; from < pages; from += CHUNK) {
-                segmentStores(s, from, Math.min(pages, from + CHUNK));
-            }
-            long elapsed = System.nanoTime() - start;
+            long elapsed = onFreshThread(() -> {
+                segmentStores(s, 0, warmup);
+                long start = System.nanoTime();
+                for (int from = warmup; from < pages; from += CHUNK) {
+                    segmentStores(s, from, Math.min(pages, from + CHUNK));
+                }
+                return System.nanoTime() - start;
+            });
             return RunResult.of(latencies, latencies.length, elapsed, 0, merged);
         }
     }

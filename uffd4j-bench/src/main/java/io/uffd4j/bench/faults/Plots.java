@@ -45,7 +45,8 @@ final class Plots {
         CategoryChart chart = new CategoryChartBuilder().width(900).height(520)
                 .title(name + " fault round trip, " + strategy.key() + " (median of " + r.settings().runs() + " runs)")
                 .xAxisTitle("operation").yAxisTitle(name + " latency (us)").build();
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
         chart.getStyler().setLabelsVisible(false);
         chart.getStyler().setYAxisMin(0.0);
         List<String> labels = ops.stream().map(Operation::key).toList();
