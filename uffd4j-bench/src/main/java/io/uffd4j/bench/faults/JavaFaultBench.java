@@ -35,22 +35,22 @@ final class JavaFaultBench {
     }
 
     /**
-     * Runs {@code Settings.warmupRuns()} discarded runs, then waits (at most 5 s) until the JIT has
-     * been idle for 200 ms, so that compiler threads do not compete with the measured runs.
+     * Runs {@code Settings.warmupRuns()} discarded runs, then waits (at most 5 s, 1 s in quick mode)
+     * until the JIT has been idle for 200 ms, so that compiler threads do not compete with the measured runs.
      */
     void warmUp(Operation op, Strategy strategy, Implementation impl) {
         for (int r = 0; r < settings.warmupRuns(); r++) {
             runOnce(op, strategy, impl, null);
         }
-        awaitQuietJit();
+        awaitQuietJit(settings.quick() ? 1_000_000_000L : 5_000_000_000L);
     }
 
-    private static void awaitQuietJit() {
+    private static void awaitQuietJit(long maxNanos) {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
             return;
         }
-        long deadline = System.nanoTime() + 5_000_000_000L;
+        long deadline = System.nanoTime() + maxNanos;
         long last = jit.getTotalCompilationTime();
         while (System.nanoTime() < deadline) {
             try {
