@@ -62,6 +62,9 @@ public final class FaultBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true"); // the plots need no display
+        }
         Settings settings = settings();
         Path dir = out != null ? out
                 : Path.of("reports", "bench-faults", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
