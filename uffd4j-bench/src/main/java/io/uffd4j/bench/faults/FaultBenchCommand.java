@@ -24,6 +24,9 @@ import java.util.concurrent.Callable;
                 + "reference of the same design built with gcc, per operation and wait strategy.",
                 "Writes results.json and PNG plots to the report directory and prints the Java/C ratios."})
 public final class FaultBenchCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--quick", description = "Fewer and smaller runs (a smoke test, not a measurement).")
     boolean quick;
 
@@ -37,7 +40,7 @@ public final class FaultBenchCommand implements Callable<Integer> {
     Integer warmupFaults;
 
     @Option(names = "--warmup-runs", description = "Discarded Java runs per configuration before the measured ones, "
-            + "for the JIT (default 3, quick 1); the C reference does one per process.")
+            + "for the JIT (default 3, quick 1); C needs none.")
     Integer warmupRuns;
 
     @Option(names = "--spin-window-us", description = "How long spin-then-block spins after the last message, in microseconds (default ${DEFAULT-VALUE}).")
@@ -65,7 +68,12 @@ public final class FaultBenchCommand implements Callable<Integer> {
         if (System.getProperty("java.awt.headless") == null) {
             System.setProperty("java.awt.headless", "true"); // the plots need no display
         }
-        Settings settings = settings();
+        Settings settings;
+        try {
+            settings = settings();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
         Path dir = out != null ? out
                 : Path.of("reports", "bench-faults", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(dir);

@@ -31,7 +31,11 @@ final class ResultTable {
                     c.implementation().key(), c.p50Ratio(), c.p99Ratio(), c.throughputRatio(),
                     !c.goalApplies() ? "-" : c.goalMet() ? "met" : "MISSED");
         }
-        out.printf(Locale.ROOT, "%nGoal %s for every operation.%n", r.goalMet() ? "met" : "NOT met");
+        if (r.comparisons().stream().noneMatch(Comparison::goalApplies)) {
+            out.printf(Locale.ROOT, "%nNo served operation was measured: the goal does not apply.%n");
+        } else {
+            out.printf(Locale.ROOT, "%nGoal %s for every operation.%n", r.goalMet() ? "met" : "NOT met");
+        }
     }
 
     private static String micros(Spread s) {

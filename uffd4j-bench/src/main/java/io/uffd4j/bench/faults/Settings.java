@@ -10,7 +10,7 @@ import java.util.List;
  * What to measure and how much.
  *
  * @param runs          measured runs per configuration
- * @param warmupRuns    Java runs per configuration done first and discarded (JIT); each C process does one
+ * @param warmupRuns    Java runs per configuration done first and discarded (JIT); C needs none
  * @param faults        measured faults per run
  * @param warmupFaults  faults at the start of each run that are not recorded
  * @param spinWindowNanos how long spin-then-block spins after the last message (Java and C alike)
