@@ -5,6 +5,7 @@
  */
 module io.uffd4j.cli {
     requires io.uffd4j.core;
+    requires io.uffd4j.bench;
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
     requires me.tongfei.progressbar;

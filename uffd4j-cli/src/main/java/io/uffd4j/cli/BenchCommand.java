@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Run a benchmark harness (each compares side by side and writes a JSON + PNG report).",
         synopsisSubcommandLabel = "BENCHMARK",
-        subcommands = {})
+        subcommands = {io.uffd4j.bench.faults.FaultBenchCommand.class})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -27,6 +27,7 @@ final class HandlerLoop implements Runnable {
     private final Resolver resolver;
     private final Fault fault = new Fault();
     private final RetryQueue retries = new RetryQueue(1024);
+    private static final Modes<io.uffd4j.PoisonMode> POISON_DONTWAKE = Modes.of(io.uffd4j.PoisonMode.DONTWAKE);
     private final FailurePolicy policy;
     private final long spinNanos;
 
@@ -251,9 +252,11 @@ final class HandlerLoop implements Runnable {
 
     private boolean poison(FaultServer.ServedRange range, long address) {
         long page = address & -range.pageSize;
-        Errno e = resolver.poison(page, range.pageSize, Modes.none());
+        // DONTWAKE, count, then wake: whoever the wake releases sees the counter already updated.
+        Errno e = resolver.poison(page, range.pageSize, POISON_DONTWAKE);
         if (e == Errno.NONE) {
             server.counters.poisoned.increment();
+            wakeQuietly(page, range.pageSize);
             return true;
         }
         if (e == Errno.EEXIST) {
