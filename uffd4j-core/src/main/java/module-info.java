@@ -13,5 +13,7 @@ module io.uffd4j.core {
     exports io.uffd4j.mm;
     exports io.uffd4j.ipc;
     exports io.uffd4j.serve;
+    // ChildJvm starts the out-of-process pager with this JVM's module setup.
+    exports io.uffd4j.internal to io.uffd4j.pager;
 
 }
