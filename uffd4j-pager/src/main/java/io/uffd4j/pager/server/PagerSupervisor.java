@@ -278,10 +278,15 @@ public final class PagerSupervisor {
             } catch (java.io.IOException e) {
                 throw new IllegalStateException("cannot start the pager worker: " + e.getMessage(), e);
             }
-            Optional<UnixSocket> s = workerSocket.accept(Duration.ofSeconds(60));
-            if (s.isEmpty()) {
-                p.destroyForcibly();
-                throw new IllegalStateException("the pager worker did not connect within 60 s");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            Optional<UnixSocket> s = Optional.empty();
+            while (s.isEmpty()) {
+                s = workerSocket.accept(Duration.ofMillis(100));
+                if (s.isEmpty() && (!p.isAlive() || System.nanoTime() > deadline)) {
+                    p.destroyForcibly();
+                    throw new IllegalStateException(p.isAlive() ? "the pager worker did not connect within 60 s"
+                            : "the pager worker exited before connecting");
+                }
             }
             Channel ch = new Channel(s.get());
             int gen = ++generation;
