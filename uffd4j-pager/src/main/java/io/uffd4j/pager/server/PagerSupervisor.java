@@ -129,13 +129,16 @@ public final class PagerSupervisor {
     }
 
     public static void main(String[] args) throws Exception {
-        Settings s = Settings.parse(args);
-        PagerSupervisor sup = new PagerSupervisor(s);
-        sup.run();
+        run(Settings.parse(args));
+    }
+
+    /** Runs a supervisor in this process until it stops (a daemon runs until the process is ended). */
+    public static void run(Settings settings) throws InterruptedException {
+        new PagerSupervisor(settings).serve();
     }
 
     /** Starts the first worker, then accepts applications until told to stop. */
-    private void run() throws InterruptedException {
+    private void serve() throws InterruptedException {
         startWorker();
         Thread.ofPlatform().daemon().name("uffd4j-supervisor-heartbeat").start(this::heartbeats);
         System.out.println("uffd4j pager supervisor " + ProcessHandle.current().pid() + " listening on " + settings.socket());
