@@ -1,9 +1,9 @@
 package io.uffd4j.pager;
 
-import io.uffd4j.internal.ChildJvm;
 import io.uffd4j.ipc.UnixSocket;
 import io.uffd4j.pager.protocol.Channel;
 import io.uffd4j.pager.protocol.Message;
+import io.uffd4j.pager.server.ChildProcesses;
 import io.uffd4j.pager.server.PagerSupervisor;
 
 import java.io.IOException;
@@ -86,7 +86,7 @@ public final class Pager implements AutoCloseable {
                 options.maxRestarts(), options.workerHeap());
         List<String> jvm = new ArrayList<>(List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData"));
         jvm.addAll(options.extraJvmOptions());
-        List<String> cmd = ChildJvm.command(jvm, true, PagerSupervisor.class.getName(), settings.toArgs());
+        List<String> cmd = ChildProcesses.command(jvm, PagerSupervisor.class, settings.toArgs());
         Process p;
         try {
             p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("pager.log").toFile()).start();

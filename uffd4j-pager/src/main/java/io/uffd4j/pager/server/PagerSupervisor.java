@@ -1,6 +1,5 @@
 package io.uffd4j.pager.server;
 
-import io.uffd4j.internal.ChildJvm;
 import io.uffd4j.ipc.OwnedFd;
 import io.uffd4j.ipc.UnixServerSocket;
 import io.uffd4j.ipc.UnixSocket;
@@ -274,7 +273,7 @@ public final class PagerSupervisor {
                 return;
             }
             List<String> opts = List.of("-Xmx" + settings.workerHeap(), "-XX:+UseSerialGC", "-XX:-UsePerfData");
-            List<String> cmd = ChildJvm.command(opts, true, PagerWorker.class.getName(), List.of(workerSocket.path().toString()));
+            List<String> cmd = ChildProcesses.command(opts, PagerWorker.class, List.of(workerSocket.path().toString()));
             Process p;
             try {
                 p = new ProcessBuilder(cmd).inheritIO().start();
