@@ -15,8 +15,8 @@ module io.uffd4j.pager {
     exports io.uffd4j.pager;
     exports io.uffd4j.pager.source;
     exports io.uffd4j.pager.cli;
-    //exports io.uffd4j.pager.bench;
+    exports io.uffd4j.pager.bench;
 
     opens io.uffd4j.pager.cli to info.picocli;
-    //opens io.uffd4j.pager.bench to info.picocli, com.fasterxml.jackson.databind;
+    opens io.uffd4j.pager.bench to info.picocli, com.fasterxml.jackson.databind;
 }

@@ -215,8 +215,15 @@ public final class LazyRegion implements AutoCloseable {
         }
     }
 
+    /** Probed once: the kernel does not change under a running JVM. */
+    private static volatile KernelSupport kernel;
+
     private static Userfaultfd openUffd(boolean shared) {
-        KernelSupport ks = KernelSupport.probe();
+        KernelSupport ks = kernel;
+        if (ks == null) {
+            ks = KernelSupport.probe();
+            kernel = ks;
+        }
         EnumSet<Feature> wanted = EnumSet.noneOf(Feature.class);
         for (Feature f : List.of(Feature.EVENT_REMOVE, Feature.EVENT_UNMAP, Feature.EVENT_REMAP, Feature.POISON,
                 Feature.THREAD_ID, Feature.EVENT_FORK)) {

@@ -46,6 +46,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 final class RegionServer implements Runnable {
     private static final System.Logger LOG = System.getLogger(RegionServer.class.getName());
     static final int MAX_RUN = 256;
+    static final int RUNS_PER_STEP = 16;
     private static final Modes<CopyMode> COPY_WAKE = Modes.none();
     private static final Modes<CopyMode> COPY_DONTWAKE = Modes.of(CopyMode.DONTWAKE);
     private static final Modes<ZeroPageMode> ZERO_WAKE = Modes.none();
@@ -592,32 +593,40 @@ final class RegionServer implements Runnable {
 
     // ---- background fill -------------------------------------------------------------------------
 
+    /**
+     * One bounded step of background fill: runs chosen by the prefetcher, at most {@link #MAX_RUN} pages
+     * or {@link #RUNS_PER_STEP} runs, so that a demand fault waits at most about one step.
+     */
     private boolean backgroundStep() {
-        long start = prefetcher.nextStart(filled, dropped);
-        if (start < 0) {
-            if (fullyResidentAfter < 0 && filled.nextClearInBoth(0, dropped) < 0) {
-                fullyResidentAfter = System.nanoTime() - startNanos;
+        int pagesThisStep = 0;
+        for (int k = 0; k < RUNS_PER_STEP && pagesThisStep < MAX_RUN; k++) {
+            long start = prefetcher.nextStart(filled, dropped);
+            if (start < 0) {
+                if (fullyResidentAfter < 0 && filled.nextClearInBoth(0, dropped) < 0) {
+                    fullyResidentAfter = System.nanoTime() - startNanos;
+                }
+                return k > 0;
             }
-            return false;
-        }
-        int max = Math.max(1, Math.min(prefetcher.window(), MAX_RUN));
-        int n = 1;
-        while (n < max && start + n < pages && !filled.get(start + n) && !dropped.get(start + n)) {
-            n++;
-        }
-        busySince = System.nanoTime() | 1;
-        try {
-            int r = fill(start, n, true);
-            if (r == FAILED) {
-                // Left for demand faults, which retry and, if it keeps failing, fail loudly.
-                readFailures++;
-                dropped.setRange(start, n);
-            } else if (r == RETRY) {
-                return true;
+            int max = Math.max(1, Math.min(prefetcher.window(), MAX_RUN - pagesThisStep));
+            int n = 1;
+            while (n < max && start + n < pages && !filled.get(start + n) && !dropped.get(start + n)) {
+                n++;
             }
-            prefetcher.onRunDone(start, n);
-        } finally {
-            busySince = 0;
+            busySince = System.nanoTime() | 1;
+            try {
+                int r = fill(start, n, true);
+                if (r == FAILED) {
+                    // Left for demand faults, which retry and, if it keeps failing, fail loudly.
+                    readFailures++;
+                    dropped.setRange(start, n);
+                } else if (r == RETRY || r == GONE) {
+                    return true;
+                }
+                prefetcher.onRunDone(start, n);
+            } finally {
+                busySince = 0;
+            }
+            pagesThisStep += n;
         }
         return true;
     }
