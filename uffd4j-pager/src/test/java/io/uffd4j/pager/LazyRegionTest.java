@@ -58,6 +58,8 @@ class LazyRegionTest {
                 for (long page = 0; page < pages; page++) {
                     Verify.page(m, seed, size, page);
                 }
+                // the COPY that serves the last fault wakes the reader before the pager counts the page
+                assertTrue(r.awaitFullyResident(Duration.ofSeconds(10)), () -> r.stats().toString());
                 RegionStats s = r.stats();
                 assertEquals(pages, s.residentPages(), s.toString());
                 assertEquals(0, s.poisonedPages());
