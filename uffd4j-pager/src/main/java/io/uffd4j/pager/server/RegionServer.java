@@ -215,6 +215,13 @@ final class RegionServer implements Runnable {
             busySince = 0;
             batch.close();
             writeTouchLog();
+            if (child) {
+                // A forked child's server ends with the child; nobody else will close what it holds.
+                stop.close();
+                uffd.close();
+                arena.close();
+                LOG.log(System.Logger.Level.INFO, "region " + id + ": the forked child is gone; its server stopped");
+            }
         }
     }
 
