@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -63,6 +64,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
         description = "Benchmark lazy restore through the out-of-process pager (JSON + PNG report).")
 public final class LazyBench implements Callable<Integer> {
     static final long PAGE = 4096;
+    /** Results of measured reads go here so that the JIT cannot drop the reads. */
+    static volatile long BLACKHOLE;
 
     @Option(names = "--quick", description = "Small sizes and one run (a smoke run of the whole harness)")
     boolean quick;
@@ -274,10 +277,20 @@ public final class LazyBench implements Callable<Integer> {
             long sink = 0;
             for (long p : order) {
                 long t0 = System.nanoTime();
-                sink += m.get(JAVA_BYTE, p * PAGE);
+                VarHandle.fullFence();
+                // the address depends on t0 (bit 62 of nanoTime is 0), so the read cannot start before it;
+                // the fences keep the JIT from moving it out of the timed window
+                byte v = m.get(JAVA_BYTE, p * PAGE + ((t0 >>> 62) & 1));
+                VarHandle.fullFence();
                 h.recordValue(System.nanoTime() - t0);
+                sink += v;
             }
-            return sink == 42 ? h : h;
+            RegionStats s = r.stats();
+            if (s.demandFaults() < order.length) {
+                System.out.println("WARNING: only " + s.demandFaults() + " of " + order.length + " accesses faulted: " + s);
+            }
+            BLACKHOLE = sink;
+            return h;
         }
     }
 
@@ -293,10 +306,16 @@ public final class LazyBench implements Callable<Integer> {
                 long sink = 0;
                 for (long p : order) {
                     long t0 = System.nanoTime();
-                    sink += mem.getByte(p * PAGE);
+                    VarHandle.fullFence();
+                    // the address depends on t0 (bit 62 of nanoTime is 0), so the read cannot start before it;
+                    // the fences keep the JIT from moving it out of the timed window
+                    byte v = mem.getByte(p * PAGE + ((t0 >>> 62) & 1));
+                    VarHandle.fullFence();
                     h.recordValue(System.nanoTime() - t0);
+                    sink += v;
                 }
-                return sink == 42 ? h : h;
+                BLACKHOLE = sink;
+            return h;
             }
         }
     }
@@ -308,10 +327,16 @@ public final class LazyBench implements Callable<Integer> {
             long sink = 0;
             for (long p : order) {
                 long t0 = System.nanoTime();
-                sink += m.get(JAVA_BYTE, p * PAGE);
+                VarHandle.fullFence();
+                // the address depends on t0 (bit 62 of nanoTime is 0), so the read cannot start before it;
+                // the fences keep the JIT from moving it out of the timed window
+                byte v = m.get(JAVA_BYTE, p * PAGE + ((t0 >>> 62) & 1));
+                VarHandle.fullFence();
                 h.recordValue(System.nanoTime() - t0);
+                sink += v;
             }
-            return sink == 42 ? h : h;
+            BLACKHOLE = sink;
+            return h;
         }
     }
 
