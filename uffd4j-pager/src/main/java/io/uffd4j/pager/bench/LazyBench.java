@@ -157,6 +157,7 @@ public final class LazyBench implements Callable<Integer> {
     @SuppressWarnings("unchecked")
     private void restoreSection(Pager pager, List<Long> sizesMib, int n, Path dir) throws Exception {
         List<Map<String, Object>> rows = new ArrayList<>();
+        Map<String, Object> firstAccess = new LinkedHashMap<>();
         for (long mib : sizesMib) {
             long size = mib << 20;
             Path image = dir.resolve("image-" + mib + "m.img");
@@ -169,9 +170,12 @@ public final class LazyBench implements Callable<Integer> {
                 rows.add(row(mib, run, "lazy region (pager, SEQUENTIAL)", lazy(pager, image, size)));
                 System.out.printf("%d MiB run %d: %s%n", mib, run, rows.subList(rows.size() - 3, rows.size()));
             }
+            firstAccess.put(mib + " MiB", firstAccessSamples(pager, image, size, 25));
+            System.out.printf("%d MiB first access (open + first read), 25 samples: %s%n", mib, firstAccess.get(mib + " MiB"));
             Files.delete(image);
         }
         report.put("restore", rows);
+        report.put("lazyFirstAccessSamples", firstAccess);
         plotRestore(rows, sizesMib);
     }
 
@@ -239,6 +243,30 @@ public final class LazyBench implements Callable<Integer> {
             return new double[] {(first - t0) / 1e6 + (b == 42 ? 0 : 0), (opened - t0) / 1e6 + fill, fill,
                     (opened - t0) / 1e6, (first - opened) / 1e6};
         }
+    }
+
+    /** Open + first read of a lazy region, {@code n} times (closed right away): median, p90, max in ms. */
+    private static Map<String, Object> firstAccessSamples(Pager pager, Path image, long size, int n) {
+        double[] ms = new double[n];
+        double[] open = new double[n];
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            try (LazyRegion r = LazyRegion.builder(size).source(SourceSpec.file(image)).pager(pager).open()) {
+                long t1 = System.nanoTime();
+                BLACKHOLE += r.segment().get(JAVA_BYTE, 0);
+                ms[i] = (System.nanoTime() - t0) / 1e6;
+                open[i] = (t1 - t0) / 1e6;
+            }
+        }
+        double[] sorted = ms.clone();
+        Arrays.sort(sorted);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("medianMillis", median(ms));
+        m.put("p90Millis", sorted[(int) Math.ceil(0.9 * n) - 1]);
+        m.put("minMillis", sorted[0]);
+        m.put("maxMillis", sorted[n - 1]);
+        m.put("medianOpenMillis", median(open));
+        return m;
     }
 
     // ---- fault latency -------------------------------------------------------------------------------
@@ -411,7 +439,10 @@ public final class LazyBench implements Callable<Integer> {
         if (!restore.isEmpty()) {
             double worstFirst = restore.stream().filter(r -> r.get("method").toString().startsWith("lazy"))
                     .mapToDouble(r -> (double) r.get("firstAccessMillis")).max().orElse(Double.NaN);
-            g.put("firstAccessAtMost5ms", Map.of("worstLazyFirstAccessMillis", worstFirst, "met", worstFirst <= 5));
+            Map<String, Object> samples = (Map<String, Object>) report.getOrDefault("lazyFirstAccessSamples", Map.of());
+            double worstMedian = samples.values().stream().mapToDouble(v -> (double) ((Map<String, Object>) v).get("medianMillis")).max().orElse(Double.NaN);
+            g.put("firstAccessAtMost5ms", Map.of("worstLazyFirstAccessMillisInRestoreRuns", worstFirst,
+                    "worstMedianOf25FirstAccessesMillis", worstMedian, "met", worstFirst <= 5, "metByMedian", worstMedian <= 5));
             List<Double> ratios = new ArrayList<>();
             for (Object size : restore.stream().map(r -> r.get("sizeMiB")).distinct().toList()) {
                 double fill = median(restore.stream().filter(r -> r.get("sizeMiB").equals(size) && r.get("method").toString().startsWith("lazy"))
