@@ -36,4 +36,9 @@ public final class PagerCommand implements Callable<Integer> {
                 maxRestarts, workerHeap));
         return 0;
     }
+
+    /** Standalone entry point (the {@code ./uffd4j} launcher wires this command as a subcommand). */
+    public static void main(String[] args) {
+        System.exit(new picocli.CommandLine(new PagerCommand()).execute(args));
+    }
 }

@@ -173,4 +173,9 @@ public final class RestoreCommand implements Callable<Integer> {
         }
         return crc.getValue();
     }
+
+    /** Standalone entry point (the {@code ./uffd4j} launcher wires this command as a subcommand). */
+    public static void main(String[] args) {
+        System.exit(new picocli.CommandLine(new RestoreCommand()).execute(args));
+    }
 }
