@@ -144,10 +144,8 @@ public final class LazyBench implements Callable<Integer> {
                 for (long o = 0; o < size; o += PAGE * 7) {
                     sink += m.get(JAVA_BYTE, o);
                 }
+                BLACKHOLE = sink;
                 r.awaitFullyResident(Duration.ofMinutes(1));
-                if (sink == 42) {
-                    System.out.print("");
-                }
             }
         }
     }
@@ -208,9 +206,9 @@ public final class LazyBench implements Callable<Integer> {
                     }
                 }
             }
-            byte first = seg.get(JAVA_BYTE, 0);
+            BLACKHOLE = seg.get(JAVA_BYTE, 0);
             double t = (System.nanoTime() - t0) / 1e6;
-            return new double[] {t, t, t + (first == 42 ? 0 : 0)};
+            return new double[] {t, t, t};
         }
     }
 
@@ -220,12 +218,14 @@ public final class LazyBench implements Callable<Integer> {
         try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE); Arena arena = Arena.ofShared()) {
             MemorySegment seg = ch.map(FileChannel.MapMode.PRIVATE, 0, size, arena);
             byte sink = seg.get(JAVA_BYTE, 0);
+            BLACKHOLE = sink;
             long first = System.nanoTime();
             for (long o = PAGE; o < size; o += PAGE) {
                 sink ^= seg.get(JAVA_BYTE, o);
             }
+            BLACKHOLE = sink; // consumed, so the JIT cannot drop the loop
             long all = System.nanoTime();
-            return new double[] {(first - t0) / 1e6 + (sink == 42 ? 0 : 0), (all - t0) / 1e6, (all - t0) / 1e6};
+            return new double[] {(first - t0) / 1e6, (all - t0) / 1e6, (all - t0) / 1e6};
         }
     }
 
@@ -233,14 +233,14 @@ public final class LazyBench implements Callable<Integer> {
         long t0 = System.nanoTime();
         try (LazyRegion r = LazyRegion.builder(size).source(SourceSpec.file(image)).prefetch(Prefetch.SEQUENTIAL).pager(pager).open()) {
             long opened = System.nanoTime();
-            byte b = r.segment().get(JAVA_BYTE, 0);
+            BLACKHOLE = r.segment().get(JAVA_BYTE, 0);
             long first = System.nanoTime();
             if (!r.awaitFullyResident(Duration.ofMinutes(10))) {
                 throw new IllegalStateException("not resident after 10 minutes: " + r.stats());
             }
             RegionStats s = r.stats();
             double fill = s.fullyResidentAfterNanos() / 1e6;
-            return new double[] {(first - t0) / 1e6 + (b == 42 ? 0 : 0), (opened - t0) / 1e6 + fill, fill,
+            return new double[] {(first - t0) / 1e6, (opened - t0) / 1e6 + fill, fill,
                     (opened - t0) / 1e6, (first - opened) / 1e6};
         }
     }
@@ -406,10 +406,8 @@ public final class LazyBench implements Callable<Integer> {
                         sink += m.get(JAVA_LONG, p * PAGE + 8L * w);
                     }
                 }
+                BLACKHOLE = sink;
                 s = r.stats();
-                if (sink == 42) {
-                    System.out.print("");
-                }
             }
             double ms = (System.nanoTime() - t0) / 1e6;
             if (recorded == null) {
