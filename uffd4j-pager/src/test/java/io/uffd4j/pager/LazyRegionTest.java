@@ -187,6 +187,41 @@ class LazyRegionTest {
         assertThrows(IllegalStateException.class, r::segment);
     }
 
+    /** A source that is not built in: the worker creates it from its class name and configuration. */
+    public static final class StripedSource implements io.uffd4j.pager.source.PageSource {
+        private final long value;
+        private final long size;
+        private final long pageSize;
+
+        public StripedSource(io.uffd4j.pager.source.SourceConfig config) {
+            this.value = config.longValue("value", 0);
+            this.size = config.regionSize();
+            this.pageSize = config.pageSize();
+        }
+
+        @Override
+        public long size() {
+            return size;
+        }
+
+        @Override
+        public void read(long offset, MemorySegment dst, long dstOffset, long length) {
+            for (long o = 0; o < length; o += 8) {
+                dst.set(JAVA_LONG, dstOffset + o, value ^ ((offset + o) / pageSize));
+            }
+        }
+    }
+
+    @Test
+    void aSourceClassOfTheApplicationIsCreatedInThePager() {
+        SourceSpec spec = new SourceSpec(StripedSource.class.getName(), java.util.Map.of("value", "123456789"));
+        try (LazyRegion r = region(64 * PAGE, spec).open()) {
+            for (long page = 0; page < 64; page++) {
+                assertEquals(123456789L ^ page, r.segment().get(JAVA_LONG, page * PAGE + 8 * (page % 512)));
+            }
+        }
+    }
+
     @Test
     void unknownSourceClassIsRefusedClearly() {
         PagerException e = assertThrows(PagerException.class,
