@@ -47,6 +47,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "SEED", description = "Seed of the random read order (default: random).")
     Long seed;
 
+    @Option(names = "--lazy-mib", defaultValue = "256", paramLabel = "MIB",
+            description = "Size of the lazily restored image in MiB; 0 skips that part (default: ${DEFAULT-VALUE}).")
+    int lazyMegabytes;
+
     @Mixin
     ColorOption color = new ColorOption();
 
@@ -78,7 +82,50 @@ final class DemoCommand implements Callable<Integer> {
                 new Progress(p, terminal.interactive()));
         print(p, r);
         p.flush();
-        return r.ok() ? Main.OK : Main.FAILURE;
+        if (!r.ok()) {
+            return Main.FAILURE;
+        }
+        if (lazyMegabytes > 0) {
+            p.blank();
+            p.heading("Demo: restore a " + lazyMegabytes + " MiB image lazily: an out-of-process pager fills the pages on first touch");
+            p.flush();
+            boolean ok;
+            try {
+                ok = io.uffd4j.pager.cli.LazyRestoreDemo.run(new java.io.PrintStream(new WriterOutputStream(out), true), lazyMegabytes);
+            } catch (java.io.IOException e) {
+                p.tagged("FAIL", Printer.Color.RED, "lazy restore: " + e.getMessage());
+                ok = false;
+            }
+            p.flush();
+            if (!ok) {
+                return Main.FAILURE;
+            }
+        }
+        return Main.OK;
+    }
+
+    /** Bytes written to a PrintWriter (the picocli output), as an OutputStream. */
+    private static final class WriterOutputStream extends java.io.OutputStream {
+        private final PrintWriter out;
+
+        WriterOutputStream(PrintWriter out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) {
+            out.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            out.write(new String(b, off, len, java.nio.charset.StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void flush() {
+            out.flush();
+        }
     }
 
     private static void printSetup(Printer p, DemoRun.Setup r) {

@@ -205,6 +205,17 @@ public final class Mapping implements AutoCloseable {
         }
     }
 
+    /**
+     * Invalidates every segment handed out so far (their arena is closed: later accesses through them
+     * throw IllegalStateException). {@link #segment()} hands out a fresh one afterwards. Used before
+     * tearing down what serves the mapping, so that no access can see the range half torn down.
+     */
+    public void revokeSegments() {
+        synchronized (this) {
+            invalidateViewLocked();
+        }
+    }
+
     /** A segment for the given part of the mapping (same rules as {@link #segment()}). */
     public MemorySegment segment(long offset, long length) {
         return segment().asSlice(offset, length);

@@ -62,6 +62,24 @@ public final class Memfd implements AutoCloseable {
         return new Memfd(fd, name, size, pageSize, extraFlags != 0);
     }
 
+    /**
+     * Takes ownership of a shmem memfd that arrived from elsewhere (another process over a Unix socket).
+     * Its size is read from the file itself, so a mapping of it can never reach past its end.
+     */
+    public static Memfd adopt(int descriptor, String name) {
+        long size;
+        try {
+            size = java.nio.file.Files.size(java.nio.file.Path.of("/proc/self/fd/" + descriptor));
+        } catch (java.io.IOException e) {
+            throw new InvalidRequestException("adopt", 0, 0, "descriptor " + descriptor + " is not an open file: " + e.getMessage());
+        }
+        if (size <= 0 || size % PageSizes.base() != 0) {
+            throw new InvalidRequestException("adopt", 0, size, "memfd " + name + " has size " + size
+                    + ", not a positive multiple of the page size " + PageSizes.base());
+        }
+        return new Memfd(descriptor, name, size, PageSizes.base(), false);
+    }
+
     public long size() {
         return size;
     }

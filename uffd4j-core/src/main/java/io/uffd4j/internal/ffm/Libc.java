@@ -129,6 +129,8 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG), 4);
     private static final MethodHandle WAITPID = bindErrno("waitpid",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle MINCORE = bindErrno("mincore",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG));
 
     // ---- wrappers --------------------------------------------------------------------------------
 
@@ -546,6 +548,16 @@ public final class Libc {
         MemorySegment s = CallState.current();
         try {
             return (int) result((int) WAITPID.invokeExact(s, pid, status, options), s);
+        } catch (Throwable t) {
+            throw linkageFailure(t);
+        }
+    }
+
+    /** {@code mincore(addr, length, vec)}: one byte per page, bit 0 set if the page is resident (in the page cache for shared files). */
+    public static int mincore(long addr, long length, long vec) {
+        MemorySegment s = CallState.current();
+        try {
+            return (int) result((int) MINCORE.invokeExact(s, addr, length, vec), s);
         } catch (Throwable t) {
             throw linkageFailure(t);
         }
