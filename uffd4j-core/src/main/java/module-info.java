@@ -13,6 +13,9 @@ module io.uffd4j.core {
     exports io.uffd4j.mm;
     exports io.uffd4j.ipc;
     exports io.uffd4j.serve;
+    exports io.uffd4j.probe;
+    // ChildJvm starts the out-of-process pager with this JVM's module setup.
+    exports io.uffd4j.internal to io.uffd4j.pager;
 
     exports io.uffd4j.internal.ffm to io.uffd4j.snapshot;
 }

@@ -44,6 +44,7 @@ public final class EventBatch implements AutoCloseable {
     private final int[] forkFds;
     private Set<Feature> forkFeatures = Set.of();
     private int count;
+    private boolean closed;
 
     /** A batch that holds up to {@code capacity} messages per read. */
     public EventBatch(int capacity) {
@@ -68,6 +69,9 @@ public final class EventBatch implements AutoCloseable {
     }
 
     int fill(int fd, Set<Feature> features) {
+        if (closed) {
+            throw new io.uffd4j.error.ClosedException("read", "read(userfaultfd) into a closed EventBatch");
+        }
         closeUnclaimedForks();
         forkFeatures = features;
         count = 0;
@@ -205,6 +209,10 @@ public final class EventBatch implements AutoCloseable {
     /** Closes unclaimed FORK descriptors and frees the buffer. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         closeUnclaimedForks();
         count = 0;
         arena.close();

@@ -77,6 +77,7 @@ public enum Ioctl {
             case EINVAL -> switch (this) {
                 case API -> "unsupported API value or feature bits, or UFFDIO_API was already called on this descriptor";
                 case REGISTER -> "the range is not page aligned, not inside one compatible mapping, or the mode is not supported for this mapping type";
+                case UNREGISTER -> "part of the range is registered with another userfaultfd, or lies in a mapping that does not support userfaultfd";
                 case COPY -> "misaligned or zero range, bad mode, or WP mode on a range not registered for write-protect";
                 case ZEROPAGE -> "misaligned or zero range, bad mode, or a hugetlb range (which has no zero page)";
                 case WRITEPROTECT -> "misaligned range, or WP and DONTWAKE together";

@@ -79,7 +79,8 @@ public final class Resolver {
         checkRange(Ioctl.MOVE, destination, length);
         if ((source & pageMask) != 0) {
             throw new InvalidRequestException(Ioctl.MOVE.kernelName(), source, length,
-                    "UFFDIO_MOVE source 0x" + Long.toHexString(source) + " is not page aligned");
+                    "UFFDIO_MOVE refused for source 0x" + Long.toHexString(source) + " (destination 0x"
+                    + Long.toHexString(destination) + ", length " + length + "): the source is not page aligned");
         }
         arg.set(JAVA_LONG, 0, destination);
         arg.set(JAVA_LONG, 8, source);
@@ -114,7 +115,8 @@ public final class Resolver {
         checkRange(Ioctl.WRITEPROTECT, start, length);
         if (modes.contains(WriteProtectMode.WP) && modes.contains(WriteProtectMode.DONTWAKE)) {
             throw new InvalidRequestException(Ioctl.WRITEPROTECT.kernelName(), start, length,
-                    "UFFDIO_WRITEPROTECT: WP and DONTWAKE together are invalid (DONTWAKE applies only to unprotecting)");
+                    "UFFDIO_WRITEPROTECT refused for start 0x" + Long.toHexString(start) + ", length " + length
+                    + ": WP and DONTWAKE together are invalid (DONTWAKE applies only to unprotecting)");
         }
         arg.set(JAVA_LONG, 0, start);
         arg.set(JAVA_LONG, 8, length);
@@ -171,23 +173,34 @@ public final class Resolver {
     }
 
     private void checkRange(Ioctl op, long start, long length) {
-        if (length <= 0 || (length & pageMask) != 0 || (start & pageMask) != 0 || start + length < start) {
+        if (!validRange(start, length, pageMask)) {
             throw misaligned(op, start, length, pageMask + 1);
         }
+    }
+
+    /**
+     * Page-aligned start and length, length positive, and the range below 2^63 (no user address is
+     * above; a "negative" start would otherwise wrap the address space unnoticed).
+     */
+    static boolean validRange(long start, long length, long pageMask) {
+        return length > 0 && (length & pageMask) == 0 && (start & pageMask) == 0 && start >= 0 && start + length > 0;
     }
 
     static InvalidRequestException misaligned(Ioctl op, long start, long length, long pageSize) {
         String why;
         if (length == 0) {
             why = "length is zero";
-        } else if (length < 0 || start + length < start) {
-            why = "length " + length + " is negative or wraps the address space";
+        } else if (length < 0) {
+            why = "length " + length + " is negative";
+        } else if (start < 0 || start + length < 0) {
+            why = "the range is outside user space (it wraps the address space)";
         } else if ((start & (pageSize - 1)) != 0) {
             why = "start 0x" + Long.toHexString(start) + " is not aligned to the page size " + pageSize;
         } else {
             why = "length " + length + " is not a multiple of the page size " + pageSize;
         }
-        return new InvalidRequestException(op.kernelName(), start, length, op.kernelName() + ": " + why);
+        return new InvalidRequestException(op.kernelName(), start, length, op.kernelName() + " refused for start 0x"
+                + Long.toHexString(start) + ", length " + length + ": " + why);
     }
 
     private Errno call(Ioctl op, long request, int outOffset, long start, long length) {

@@ -296,7 +296,7 @@ public final class Userfaultfd implements AutoCloseable {
     }
 
     private void checkRange(Ioctl op, long start, long length) {
-        if (length <= 0 || (length & (pageSize - 1)) != 0 || (start & (pageSize - 1)) != 0 || start + length < start) {
+        if (!Resolver.validRange(start, length, pageSize - 1)) {
             throw Resolver.misaligned(op, start, length, pageSize);
         }
     }
@@ -319,7 +319,7 @@ public final class Userfaultfd implements AutoCloseable {
 
     /** UFFDIO_COPY of {@code source} (native memory of this process) to {@code destination}. */
     public Progress copy(long destination, MemorySegment source, Modes<CopyMode> modes) {
-        requireNative(Ioctl.COPY, source);
+        requireNative(Ioctl.COPY, destination, source);
         Resolver r = resolver();
         r.copy(destination, source.address(), source.byteSize(), modes);
         return r.progress();
@@ -384,10 +384,11 @@ public final class Userfaultfd implements AutoCloseable {
         r.progress().orThrow();
     }
 
-    private static void requireNative(Ioctl op, MemorySegment source) {
+    private static void requireNative(Ioctl op, long destination, MemorySegment source) {
         if (!source.isNative()) {
-            throw new InvalidRequestException(op.kernelName(), 0, source.byteSize(),
-                    op.kernelName() + ": the source must be native memory (a heap segment has no stable address)");
+            throw new InvalidRequestException(op.kernelName(), destination, source.byteSize(),
+                    op.kernelName() + " refused for destination 0x" + Long.toHexString(destination)
+                    + ": the source must be native memory (a heap segment has no stable address)");
         }
     }
 

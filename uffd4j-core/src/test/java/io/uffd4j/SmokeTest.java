@@ -59,4 +59,31 @@ class SmokeTest {
             }
         }
     }
+
+    @Test
+    void writeProtectFaultAnsweredWithTheWrongIoctlIsAFailureNotALivelock() {
+        try (Userfaultfd uffd = Userfaultfd.builder().features(Feature.PAGEFAULT_FLAG_WP).build();
+             Mapping region = Mapping.anonymous(4 * 4096);
+             Arena arena = Arena.ofShared()) {
+            MemorySegment page = arena.allocate(4096, 4096);
+            region.segment().fill((byte) 3);
+            java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+            try (FaultServer server = FaultServer.builder(uffd)
+                    .serve(region, EnumSet.of(RegisterMode.WP), GuardedMemory.Mode.DIRECT)
+                    .failurePolicy(new FailurePolicy(3, Duration.ofMillis(1), Duration.ofMillis(2), FailurePolicy.GiveUp.POISON))
+                    .handler((fault, resolver) -> {
+                        calls.incrementAndGet();
+                        resolver.copy(fault.pageAddress(), page.address(), 4096, Modes.none()); // EEXIST: wrong ioctl
+                    })
+                    .start()) {
+                uffd.writeProtect(region.address(), region.size());
+                GuardedMemory mem = server.guarded(region);
+                mem.setByte(4096, (byte) 9);                       // completes once the server gives up
+                assertEquals((byte) 9, mem.getByte(4096));
+                assertEquals(3, server.stats().handlerFailures());
+                assertEquals(1, server.stats().gaveUp());
+                assertEquals(3, calls.get());
+            }
+        }
+    }
 }

@@ -21,6 +21,7 @@ public final class Poller implements AutoCloseable {
     private final MemorySegment fds;
     private final MemorySegment errnoState;
     private final int count;
+    private boolean closed;
 
     public Poller(int... descriptors) {
         this.count = descriptors.length;
@@ -37,6 +38,9 @@ public final class Poller implements AutoCloseable {
      * Returns the number of ready descriptors (0 on timeout). Interrupted waits return 0.
      */
     public int poll(int timeoutMillis) {
+        if (closed) {
+            throw new io.uffd4j.error.ClosedException("poll", "poll on a closed Poller");
+        }
         for (int i = 0; i < count; i++) {
             fds.set(JAVA_SHORT, 8L * i + 6, (short) 0);
         }
@@ -69,6 +73,9 @@ public final class Poller implements AutoCloseable {
 
     @Override
     public void close() {
-        arena.close();
+        if (!closed) {
+            closed = true;
+            arena.close();
+        }
     }
 }

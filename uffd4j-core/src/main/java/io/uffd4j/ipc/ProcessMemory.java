@@ -20,6 +20,7 @@ public final class ProcessMemory implements AutoCloseable {
     private final int pid;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment iov = arena.allocate(32, 8);
+    private boolean closed;
 
     private ProcessMemory(int pid) {
         this.pid = pid;
@@ -39,6 +40,7 @@ public final class ProcessMemory implements AutoCloseable {
 
     /** Copies {@code length} bytes at {@code remoteAddress} into native memory at {@code localAddress}; returns bytes copied. */
     public synchronized long read(long remoteAddress, long localAddress, long length) {
+        ensureOpen("process_vm_readv");
         setIov(localAddress, remoteAddress, length);
         long r = Libc.processVmReadv(pid, iov.address(), 1, iov.address() + 16, 1);
         if (r < 0) {
@@ -49,6 +51,7 @@ public final class ProcessMemory implements AutoCloseable {
 
     /** Copies {@code length} bytes from native memory at {@code localAddress} to {@code remoteAddress}; returns bytes copied. */
     public synchronized long write(long remoteAddress, long localAddress, long length) {
+        ensureOpen("process_vm_writev");
         setIov(localAddress, remoteAddress, length);
         long r = Libc.processVmWritev(pid, iov.address(), 1, iov.address() + 16, 1);
         if (r < 0) {
@@ -90,10 +93,19 @@ public final class ProcessMemory implements AutoCloseable {
         });
     }
 
+    private void ensureOpen(String op) {
+        if (closed) {
+            throw new io.uffd4j.error.ClosedException(op, op + " on a closed ProcessMemory of process " + pid);
+        }
+    }
+
     @Override
     public void close() {
         synchronized (this) {
-            arena.close();
+            if (!closed) {
+                closed = true;
+                arena.close();
+            }
         }
     }
 }

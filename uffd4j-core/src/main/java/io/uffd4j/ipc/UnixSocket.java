@@ -157,6 +157,10 @@ public final class UnixSocket implements AutoCloseable {
      * @throws UffdException with {@link Errno#ETIMEDOUT} when the timeout passes
      */
     public Optional<Message> receive(int maxBytes, Duration timeout) {
+        if (maxBytes < 1) {
+            // A zero-byte buffer would truncate the message and report it as the peer closing.
+            throw new IllegalArgumentException("recvmsg: maxBytes must be at least 1, was " + maxBytes);
+        }
         synchronized (receiveLock) {
             int number = fd.acquire("recvmsg");
             try (Arena arena = Arena.ofConfined()) {

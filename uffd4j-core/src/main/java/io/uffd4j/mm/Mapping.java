@@ -116,7 +116,7 @@ public final class Mapping implements AutoCloseable {
 
     private static long mapAligned(long size, long alignment, int prot, int flags, int fd) {
         if (alignment <= 0 || Long.bitCount(alignment) != 1) {
-            throw new IllegalArgumentException("alignment must be a power of two, was " + alignment);
+            throw new IllegalArgumentException("mmap: alignment must be a power of two, was " + alignment);
         }
         long base = PageSizes.base();
         long extra = alignment > base ? alignment : 0;
@@ -205,6 +205,17 @@ public final class Mapping implements AutoCloseable {
         }
     }
 
+    /**
+     * Invalidates every segment handed out so far (their arena is closed: later accesses through them
+     * throw IllegalStateException). {@link #segment()} hands out a fresh one afterwards. Used before
+     * tearing down what serves the mapping, so that no access can see the range half torn down.
+     */
+    public void revokeSegments() {
+        synchronized (this) {
+            invalidateViewLocked();
+        }
+    }
+
     /** A segment for the given part of the mapping (same rules as {@link #segment()}). */
     public MemorySegment segment(long offset, long length) {
         return segment().asSlice(offset, length);
@@ -252,7 +263,7 @@ public final class Mapping implements AutoCloseable {
 
     /** madvise over [offset, offset + length) of the mapping. */
     public void advise(long offset, long length, Advice advice) {
-        checkPart(offset, length);
+        checkPart("madvise(MADV_" + advice.name() + ")", offset, length);
         synchronized (this) {
             ensureOpen("madvise");
         }
@@ -291,6 +302,10 @@ public final class Mapping implements AutoCloseable {
                 throw new IllegalStateException("cannot move " + this + " while a fault server serves it");
             }
         }
+        synchronized (target) {
+            // A closed target's range may belong to a newer mapping by now: MREMAP_FIXED would replace it.
+            target.ensureOpen("mremap");
+        }
         long a = Libc.mremap(address, size, size, Abi.MREMAP_MAYMOVE | Abi.MREMAP_FIXED, target.address);
         if (a < 0) {
             throw UffdException.of("mremap(MREMAP_FIXED)", Errnos.errno(a), "moving " + this + " onto " + target);
@@ -305,11 +320,12 @@ public final class Mapping implements AutoCloseable {
         closed = true;
     }
 
-    private void checkPart(long offset, long length) {
-        if (offset < 0 || length <= 0 || offset + length > size || offset % PageSizes.base() != 0
+    private void checkPart(String op, long offset, long length) {
+        if (offset < 0 || length <= 0 || length > size - offset || offset % PageSizes.base() != 0
                 || length % PageSizes.base() != 0) {
-            throw new InvalidRequestException("madvise", address + offset, length,
-                    "range [" + offset + ", " + (offset + length) + ") is not a page-aligned part of " + this);
+            throw new InvalidRequestException(op, address + offset, length, op + " refused for [0x"
+                    + Long.toHexString(address + offset) + ", 0x" + Long.toHexString(address + offset + length)
+                    + "): offsets [" + offset + ", " + (offset + length) + ") are not a page-aligned part of " + this);
         }
     }
 

@@ -45,7 +45,7 @@ public final class Memfd implements AutoCloseable {
     private static Memfd create(String name, long size, long pageSize, int extraFlags) {
         if (size <= 0 || size % pageSize != 0) {
             throw new InvalidRequestException("memfd_create", 0, size,
-                    "memfd size " + size + " must be a positive multiple of the page size " + pageSize);
+                    "memfd_create: size " + size + " must be a positive multiple of the page size " + pageSize);
         }
         int fd;
         try (Arena arena = Arena.ofConfined()) {
@@ -60,6 +60,24 @@ public final class Memfd implements AutoCloseable {
             throw UffdException.of("ftruncate", -r, "sizing memfd " + name + " to " + size + " bytes");
         }
         return new Memfd(fd, name, size, pageSize, extraFlags != 0);
+    }
+
+    /**
+     * Takes ownership of a shmem memfd that arrived from elsewhere (another process over a Unix socket).
+     * Its size is read from the file itself, so a mapping of it can never reach past its end.
+     */
+    public static Memfd adopt(int descriptor, String name) {
+        long size;
+        try {
+            size = java.nio.file.Files.size(java.nio.file.Path.of("/proc/self/fd/" + descriptor));
+        } catch (java.io.IOException e) {
+            throw new InvalidRequestException("adopt", 0, 0, "descriptor " + descriptor + " is not an open file: " + e.getMessage());
+        }
+        if (size <= 0 || size % PageSizes.base() != 0) {
+            throw new InvalidRequestException("adopt", 0, size, "memfd " + name + " has size " + size
+                    + ", not a positive multiple of the page size " + PageSizes.base());
+        }
+        return new Memfd(descriptor, name, size, PageSizes.base(), false);
     }
 
     public long size() {
@@ -104,8 +122,9 @@ public final class Memfd implements AutoCloseable {
     /** Writes {@code data} into the file at {@code offset} (fills the page cache without mapping it). */
     public void write(long offset, MemorySegment data) {
         if (!data.isNative()) {
-            throw new IllegalArgumentException("data must be native memory");
+            throw new IllegalArgumentException("pwrite: data must be native memory");
         }
+        checkInside("pwrite", offset, data.byteSize());
         int n = fd.acquire("pwrite");
         try {
             long done = 0;
@@ -124,8 +143,9 @@ public final class Memfd implements AutoCloseable {
     /** Reads the file at {@code offset} into {@code data}. */
     public void read(long offset, MemorySegment data) {
         if (!data.isNative()) {
-            throw new IllegalArgumentException("data must be native memory");
+            throw new IllegalArgumentException("pread: data must be native memory");
         }
+        checkInside("pread", offset, data.byteSize());
         int n = fd.acquire("pread");
         try {
             long done = 0;
@@ -158,8 +178,16 @@ public final class Memfd implements AutoCloseable {
         }
     }
 
+    /** Writing past the end would grow the file behind its mappings' backs; reading past it would come back short. */
+    private void checkInside(String op, long offset, long length) {
+        if (offset < 0 || length > size - offset) {
+            throw new InvalidRequestException(op, offset, length, op + ": [" + offset + ", " + (offset + length)
+                    + ") is not inside memfd " + name + " (" + size + " bytes)");
+        }
+    }
+
     private void checkPart(String op, long offset, long length) {
-        if (offset < 0 || length <= 0 || offset + length > size || offset % pageSize != 0 || length % pageSize != 0) {
+        if (offset < 0 || length <= 0 || length > size - offset || offset % pageSize != 0 || length % pageSize != 0) {
             throw new InvalidRequestException(op, offset, length, op + ": [" + offset + ", " + (offset + length)
                     + ") is not a part of memfd " + name + " (" + size + " bytes) aligned to " + pageSize);
         }

@@ -35,4 +35,19 @@ public final class Memory {
             throw UffdException.of("mprotect", Errno.of(-r), -r, address, length, 0, null);
         }
     }
+
+    /**
+     * mincore(2): writes one byte per page of [address, address + length) into {@code vector} (native,
+     * at least one byte per page), bit 0 set where the page is resident; for a shared file mapping,
+     * where the page is in the page cache, whether or not this process maps it.
+     */
+    public static void residency(long address, long length, java.lang.foreign.MemorySegment vector) {
+        if (!vector.isNative()) {
+            throw new IllegalArgumentException("the residency vector must be native memory");
+        }
+        int r = Libc.mincore(address, length, vector.address());
+        if (r < 0) {
+            throw UffdException.of("mincore", Errno.of(-r), -r, address, length, 0, null);
+        }
+    }
 }

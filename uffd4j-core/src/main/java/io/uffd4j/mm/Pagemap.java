@@ -126,23 +126,23 @@ public final class Pagemap implements AutoCloseable {
      * filled up.
      */
     public synchronized int scan(PagemapScan request, PageRegionBuffer out) {
-        MemorySegment a = scanArg;
-        a.set(JAVA_LONG, 0, Abi.PM_SCAN_ARG_SIZE);
-        a.set(JAVA_LONG, 8, (request.writeProtect() ? Abi.PM_SCAN_WP_MATCHING : 0)
-                | (request.checkWpAsync() ? Abi.PM_SCAN_CHECK_WPASYNC : 0));
-        a.set(JAVA_LONG, 16, request.start());
-        a.set(JAVA_LONG, 24, request.end());
-        a.set(JAVA_LONG, 32, 0L);
-        a.set(JAVA_LONG, 40, out.address());
-        a.set(JAVA_LONG, 48, out.capacity());
-        a.set(JAVA_LONG, 56, request.maxPages());
-        a.set(JAVA_LONG, 64, request.categoryInverted());
-        a.set(JAVA_LONG, 72, request.categoryMask());
-        a.set(JAVA_LONG, 80, PageCategory.bits(request.anyOf()));
-        a.set(JAVA_LONG, 88, PageCategory.bits(request.report()));
         int n = fd.acquire("PAGEMAP_SCAN");
+        MemorySegment a = scanArg;
         int r;
         try {
+            a.set(JAVA_LONG, 0, Abi.PM_SCAN_ARG_SIZE);
+            a.set(JAVA_LONG, 8, (request.writeProtect() ? Abi.PM_SCAN_WP_MATCHING : 0)
+                    | (request.checkWpAsync() ? Abi.PM_SCAN_CHECK_WPASYNC : 0));
+            a.set(JAVA_LONG, 16, request.start());
+            a.set(JAVA_LONG, 24, request.end());
+            a.set(JAVA_LONG, 32, 0L);
+            a.set(JAVA_LONG, 40, out.address());
+            a.set(JAVA_LONG, 48, out.capacity());
+            a.set(JAVA_LONG, 56, request.maxPages());
+            a.set(JAVA_LONG, 64, request.categoryInverted());
+            a.set(JAVA_LONG, 72, request.categoryMask());
+            a.set(JAVA_LONG, 80, PageCategory.bits(request.anyOf()));
+            a.set(JAVA_LONG, 88, PageCategory.bits(request.report()));
             r = Libc.ioctl(n, Abi.PAGEMAP_SCAN, a.address());
         } finally {
             fd.release();

@@ -3,6 +3,7 @@ package io.uffd4j.serve;
 import io.uffd4j.RegisterMode;
 import io.uffd4j.Registration;
 import io.uffd4j.Userfaultfd;
+import io.uffd4j.error.ClosedException;
 import io.uffd4j.error.InvalidRequestException;
 import io.uffd4j.internal.MappingBridge;
 import io.uffd4j.ipc.EventFd;
@@ -148,8 +149,8 @@ public final class FaultServer implements AutoCloseable {
         public Builder serve(Mapping mapping, Set<RegisterMode> registerModes, GuardedMemory.Mode accessMode) {
             if (accessMode == GuardedMemory.Mode.CHECKED && uffd.userModeOnly()) {
                 throw new InvalidRequestException("serve", mapping.address(), mapping.size(),
-                        "CHECKED guarded access makes the kernel take the faults, which a user-mode-only "
-                        + "userfaultfd does not report; use DIRECT");
+                        "serve refused for " + mapping + ": CHECKED guarded access makes the kernel take the faults, "
+                        + "which a user-mode-only userfaultfd does not report; use DIRECT");
             }
             mappings.add(Objects.requireNonNull(mapping));
             modes.add(Set.copyOf(registerModes));
@@ -168,8 +169,9 @@ public final class FaultServer implements AutoCloseable {
          */
         public Builder serveRemote(long start, long length, long pageSize, boolean poisonOnGiveUp) {
             if (length <= 0 || pageSize <= 0 || start % pageSize != 0 || length % pageSize != 0) {
-                throw new InvalidRequestException("serveRemote", start, length,
-                        "range must be a positive number of whole pages of " + pageSize + " bytes");
+                throw new InvalidRequestException("serveRemote", start, length, "serveRemote refused for start 0x"
+                        + Long.toHexString(start) + ", length " + length + ": the range must be a positive number of whole pages of "
+                        + pageSize + " bytes");
             }
             remotes.add(new RemoteRange(start, length, pageSize, poisonOnGiveUp));
             return this;
@@ -228,7 +230,7 @@ public final class FaultServer implements AutoCloseable {
             }
             if (!uffd.nonBlocking()) {
                 throw new InvalidRequestException("FaultServer", 0, 0,
-                        "the userfaultfd must be non-blocking (poll reports POLLERR on a blocking one)");
+                        "FaultServer start refused: the userfaultfd must be non-blocking (poll reports POLLERR on a blocking one)");
             }
             return new FaultServer(this);
         }
@@ -247,6 +249,10 @@ public final class FaultServer implements AutoCloseable {
         try {
             for (int i = 0; i < b.mappings.size(); i++) {
                 Mapping m = b.mappings.get(i);
+                if (!m.isOpen()) {
+                    // Its address range may belong to a newer mapping by now: never register it.
+                    throw new ClosedException("serve", "serve refused: " + m + " is closed");
+                }
                 Registration r = uffd.register(m.address(), m.size(), b.modes.get(i));
                 registered++;
                 MappingBridge.ops().enterServedInProcess(m);

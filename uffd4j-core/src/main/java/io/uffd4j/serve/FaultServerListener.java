@@ -25,6 +25,8 @@ public interface FaultServerListener {
     /**
      * The server gave up on {@code fault} after the policy's attempts. {@code poisoned} tells whether
      * the page was poisoned (accesses fail) or whether the server keeps retrying at the longest backoff.
+     * A write-protect fault is given up by unprotecting the page (its contents are already right), so
+     * the write proceeds.
      */
     default void onGaveUp(PageFault fault, Throwable lastFailure, boolean poisoned) {}
 

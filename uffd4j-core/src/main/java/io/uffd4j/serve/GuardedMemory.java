@@ -88,7 +88,7 @@ public final class GuardedMemory {
     /** Copies {@code dst.byteSize()} bytes from {@code offset} into {@code dst} (native or heap). */
     public void read(long offset, MemorySegment dst) {
         long len = dst.byteSize();
-        check(offset, len);
+        check("guarded read", offset, len);
         enter();
         try {
             if (dst.isNative()) {
@@ -109,7 +109,7 @@ public final class GuardedMemory {
     /** Copies {@code src} (native or heap) to {@code offset}. */
     public void write(long offset, MemorySegment src) {
         long len = src.byteSize();
-        check(offset, len);
+        check("guarded write", offset, len);
         enter();
         try {
             if (src.isNative()) {
@@ -139,7 +139,7 @@ public final class GuardedMemory {
 
     /** Sets {@code length} bytes from {@code offset} to {@code value}. */
     public void fill(long offset, long length, byte value) {
-        check(offset, length);
+        check("guarded fill", offset, length);
         enter();
         try {
             if (mode == Mode.DIRECT) {
@@ -189,7 +189,7 @@ public final class GuardedMemory {
     }
 
     private MemorySegment readWord(long offset, int n) {
-        check(offset, n);
+        check("guarded read", offset, n);
         MemorySegment w = SCRATCH.get().word;
         enter();
         try {
@@ -201,7 +201,7 @@ public final class GuardedMemory {
     }
 
     private void writeWord(long offset, MemorySegment w, int n) {
-        check(offset, n);
+        check("guarded write", offset, n);
         enter();
         try {
             writeNative(base + offset, w.address(), n);
@@ -217,7 +217,7 @@ public final class GuardedMemory {
      * the faults, so this needs a userfaultfd that handles kernel-mode faults.
      */
     public void populate(long offset, long length, boolean forWrite) {
-        checkPages(offset, length);
+        checkPages("populate", offset, length);
         enter();
         try {
             Memory.madvise(base + offset, length, forWrite ? Advice.POPULATE_WRITE : Advice.POPULATE_READ);
@@ -231,7 +231,7 @@ public final class GuardedMemory {
      * anew. Also clears poisoned pages so that they can be retried.
      */
     public void discard(long offset, long length) {
-        checkPages(offset, length);
+        checkPages("discard", offset, length);
         enter();
         try {
             Memory.madvise(base + offset, length, Advice.DONTNEED);
@@ -292,16 +292,19 @@ public final class GuardedMemory {
 
     // ---- lifecycle -------------------------------------------------------------------------------
 
-    private void check(long offset, long length) {
-        Objects.checkFromIndexSize(offset, length, size);
+    private void check(String op, long offset, long length) {
+        if (offset < 0 || length < 0 || length > size - offset) {
+            throw new IndexOutOfBoundsException(op + " of [" + offset + ", " + (offset + length) + ") is outside "
+                    + mapping + " (" + size + " bytes)");
+        }
     }
 
-    private void checkPages(long offset, long length) {
-        check(offset, length);
+    private void checkPages(String op, long offset, long length) {
+        check(op, offset, length);
         long page = mapping.pageSize();
         if (offset % page != 0 || length % page != 0 || length == 0) {
-            throw new IllegalArgumentException("[" + offset + ", " + (offset + length)
-                    + ") must be whole pages of " + page + " bytes");
+            throw new IllegalArgumentException(op + " of [" + offset + ", " + (offset + length)
+                    + ") refused: it must be whole pages of " + page + " bytes");
         }
     }
 
@@ -309,7 +312,7 @@ public final class GuardedMemory {
         inFlight.increment();
         if (closing) {
             inFlight.decrement();
-            throw new ClosedException("guarded access", "the fault server serving " + mapping + " is closed");
+            throw new ClosedException("guarded access", "guarded access refused: the fault server serving " + mapping + " is closed");
         }
     }
 
@@ -317,7 +320,7 @@ public final class GuardedMemory {
         inFlight.decrement();
         if (unregistered) {
             // The range stopped being served while this access ran: what it saw may not be the served data.
-            throw new ClosedException("guarded access", "the fault server serving " + mapping
+            throw new ClosedException("guarded access", "guarded access failed: the fault server serving " + mapping
                     + " closed during the access; its result was discarded");
         }
     }

@@ -27,6 +27,7 @@ final class HandlerLoop implements Runnable {
     private final Resolver resolver;
     private final Fault fault = new Fault();
     private final RetryQueue retries = new RetryQueue(1024);
+    private static final Modes<io.uffd4j.PoisonMode> POISON_DONTWAKE = Modes.of(io.uffd4j.PoisonMode.DONTWAKE);
     private final FailurePolicy policy;
     private final long spinNanos;
 
@@ -171,7 +172,10 @@ final class HandlerLoop implements Runnable {
                 outcome = "failed";
             } else if (e == Errno.NONE) {
                 outcome = "resolved";
-            } else if (e == Errno.EEXIST) {
+            } else if (e == Errno.EEXIST && kind != FaultKind.WRITE_PROTECT) {
+                // A page already mapped answers a missing or minor fault (another thread got there first).
+                // A write-protect fault is about a mapped page, so EEXIST there means the handler used the
+                // wrong ioctl: a failure, not a race (otherwise the fault would repeat forever).
                 server.counters.races.increment();
                 wakeQuietly(fault.pageAddress(), fault.pageSize());
                 outcome = "race";
@@ -218,25 +222,41 @@ final class HandlerLoop implements Runnable {
             return;
         }
         server.counters.gaveUp.increment();
+        if (kind == FaultKind.WRITE_PROTECT) {
+            // The page is mapped and its contents are right; only the handler's bookkeeping failed. Let the
+            // write proceed rather than block the writer forever.
+            long page = address & -range.pageSize;
+            resolver.writeProtect(page, range.pageSize, Modes.none());
+            LOG.log(System.Logger.Level.ERROR, "gave up on " + fault + " after " + attempt
+                    + " attempts; the page is unprotected so the write can proceed", failure);
+            notifyGaveUp(record, failure, false);
+            return;
+        }
         boolean poisoned = range.poisonOnGiveUp && poison(range, address);
         LOG.log(System.Logger.Level.ERROR, "gave up on " + fault + " after " + attempt + " attempts"
                 + (poisoned ? "; the page is poisoned and accesses to it fail" : "; retrying every "
                 + policy.maxBackoff().toMillis() + " ms"), failure);
-        try {
-            server.listener.onGaveUp(record, failure, poisoned);
-        } catch (Throwable t) {
-            LOG.log(System.Logger.Level.WARNING, "listener.onGaveUp threw", t);
-        }
+        notifyGaveUp(record, failure, poisoned);
         if (!poisoned) {
             retries.offer(address, kind, write, tid, attempt + 1, now + policy.maxBackoff().toNanos());
         }
     }
 
+    private void notifyGaveUp(PageFault record, Throwable failure, boolean poisoned) {
+        try {
+            server.listener.onGaveUp(record, failure, poisoned);
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.WARNING, "listener.onGaveUp threw", t);
+        }
+    }
+
     private boolean poison(FaultServer.ServedRange range, long address) {
         long page = address & -range.pageSize;
-        Errno e = resolver.poison(page, range.pageSize, Modes.none());
+        // DONTWAKE, count, then wake: whoever the wake releases sees the counter already updated.
+        Errno e = resolver.poison(page, range.pageSize, POISON_DONTWAKE);
         if (e == Errno.NONE) {
             server.counters.poisoned.increment();
+            wakeQuietly(page, range.pageSize);
             return true;
         }
         if (e == Errno.EEXIST) {

@@ -124,6 +124,13 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
     private static final MethodHandle PRCTL = bindVariadicErrno("prctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), 1);
+    // clone(fn, stack, flags, arg, ...): the trailing optional arguments are never passed (no *TID/TLS flags).
+    private static final MethodHandle CLONE = bindVariadicErrno("clone",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG), 4);
+    private static final MethodHandle WAITPID = bindErrno("waitpid",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle MINCORE = bindErrno("mincore",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG));
 
     // ---- wrappers --------------------------------------------------------------------------------
 
@@ -511,6 +518,46 @@ public final class Libc {
         MemorySegment s = CallState.current();
         try {
             return (int) result((int) PRCTL.invokeExact(s, option, arg2), s);
+        } catch (Throwable t) {
+            throw linkageFailure(t);
+        }
+    }
+
+    /** The address of libc function {@code name} (e.g. to pass it as a function pointer). */
+    public static long symbolAddress(String name) {
+        return LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name)).address();
+    }
+
+    /**
+     * {@code clone(fn, stackTop, flags, arg)}: with {@code flags} = SIGCHLD this forks the process, and
+     * the child runs the native function {@code fn(arg)} on {@code stackTop} and exits with its result,
+     * without ever returning to Java (Java code in a forked copy of a JVM, which has no VM thread, can
+     * hang). {@code fn} must be a native function, never an upcall stub. Returns the child's pid or -errno.
+     */
+    public static int clone(long fn, long stackTop, int flags, long arg) {
+        MemorySegment s = CallState.current();
+        try {
+            return (int) result((int) CLONE.invokeExact(s, fn, stackTop, flags, arg), s);
+        } catch (Throwable t) {
+            throw linkageFailure(t);
+        }
+    }
+
+    /** {@code waitpid(pid, status, options)}; {@code status} points to an int (or 0). Returns the pid, 0, or -errno. */
+    public static int waitpid(int pid, long status, int options) {
+        MemorySegment s = CallState.current();
+        try {
+            return (int) result((int) WAITPID.invokeExact(s, pid, status, options), s);
+        } catch (Throwable t) {
+            throw linkageFailure(t);
+        }
+    }
+
+    /** {@code mincore(addr, length, vec)}: one byte per page, bit 0 set if the page is resident (in the page cache for shared files). */
+    public static int mincore(long addr, long length, long vec) {
+        MemorySegment s = CallState.current();
+        try {
+            return (int) result((int) MINCORE.invokeExact(s, addr, length, vec), s);
         } catch (Throwable t) {
             throw linkageFailure(t);
         }

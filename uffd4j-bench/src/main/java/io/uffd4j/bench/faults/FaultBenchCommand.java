@@ -1,0 +1,112 @@
+package io.uffd4j.bench.faults;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code bench faults}: the userfaultfd fault round trip (access, event, resolution, resume) of uffd4j's
+ * FaultServer against a C reference of the same design, for each operation and wait strategy, plus the
+ * plain page-fault floor. Writes results.json and PNG plots into the report directory and prints a table.
+ */
+@Command(name = "faults", mixinStandardHelpOptions = true,
+        description = {"Measures the userfaultfd fault round trip: uffd4j (FaultServer + GuardedMemory) vs a C "
+                + "reference of the same design built with gcc, per operation and wait strategy.",
+                "Writes results.json and PNG plots to the report directory and prints the Java/C ratios."})
+public final class FaultBenchCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--quick", description = "Fewer and smaller runs (a smoke test, not a measurement).")
+    boolean quick;
+
+    @Option(names = "--runs", description = "Measured runs per configuration (default 5, quick 2).")
+    Integer runs;
+
+    @Option(names = "--faults", description = "Measured faults per run (default 20000, quick 2000).")
+    Integer faults;
+
+    @Option(names = "--warmup-faults", description = "Unrecorded faults at the start of each run (default 2000, quick 500).")
+    Integer warmupFaults;
+
+    @Option(names = "--warmup-runs", description = "Discarded Java runs per configuration before the measured ones, "
+            + "for the JIT (default 3, quick 1); C needs none.")
+    Integer warmupRuns;
+
+    @Option(names = "--spin-window-us", description = "How long spin-then-block spins after the last message, in microseconds (default ${DEFAULT-VALUE}).")
+    long spinWindowMicros = 50;
+
+    @Option(names = "--ops", split = ",", paramLabel = "OP",
+            description = "Operations: copy, zeropage, move, wp, continue, floor (default: all).")
+    List<String> ops;
+
+    @Option(names = "--strategies", split = ",", paramLabel = "STRATEGY",
+            description = "Handler wait strategies: block, spin, spin-then-block (default: all).")
+    List<String> strategies;
+
+    @Option(names = "--no-checked", description = "Skip the GuardedMemory CHECKED rows.")
+    boolean noChecked;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Report directory (default reports/bench-faults/<timestamp>).")
+    Path out;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Where the compiled C reference is cached (default $XDG_CACHE_HOME/uffd4j or ~/.cache/uffd4j).")
+    Path cacheDir;
+
+    @Override
+    public Integer call() throws Exception {
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true"); // the plots need no display
+        }
+        Settings settings;
+        try {
+            settings = settings();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        Path dir = out != null ? out
+                : Path.of("reports", "bench-faults", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Files.createDirectories(dir);
+        FaultBenchResult result = new FaultBench(settings, System.err).run();
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        json.writeValue(dir.resolve("results.json").toFile(), result);
+        List<String> plots = Plots.write(result, dir);
+        ResultTable.print(result, System.out);
+        System.out.println("\nReport: " + dir.toAbsolutePath() + " (results.json, " + String.join(", ", plots) + ")");
+        return 0;
+    }
+
+    Settings settings() {
+        List<Operation> operations = ops == null || ops.isEmpty() ? Arrays.asList(Operation.values())
+                : ops.stream().map(Operation::parse).distinct().toList();
+        List<Strategy> strats = strategies == null || strategies.isEmpty()
+                ? List.of(Strategy.BLOCK, Strategy.SPIN, Strategy.SPIN_THEN_BLOCK)
+                : strategies.stream().map(Strategy::parse).distinct().toList();
+        return new Settings(runs != null ? runs : quick ? 2 : 5, warmupRuns != null ? warmupRuns : quick ? 1 : 3,
+                faults != null ? faults : quick ? 2000 : 20000,
+                warmupFaults != null ? warmupFaults : quick ? 500 : 2000,
+                spinWindowMicros * 1000, operations, strats, !noChecked, quick,
+                cacheDir != null ? cacheDir : defaultCacheDir());
+    }
+
+    private static Path defaultCacheDir() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("uffd4j");
+    }
+
+    public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true");
+        System.exit(new CommandLine(new FaultBenchCommand()).execute(args));
+    }
+}

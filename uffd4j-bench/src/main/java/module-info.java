@@ -1,0 +1,17 @@
+/**
+ * uffd4j benchmarks: harnesses run by one command that compare uffd4j with a C reference of the same
+ * design (built with the machine's gcc at run time) and write a report (JSON and PNG plots).
+ */
+module io.uffd4j.bench {
+    requires io.uffd4j.core;
+    requires HdrHistogram;
+    requires info.picocli;
+    requires com.fasterxml.jackson.databind;
+    requires org.knowm.xchart;
+    requires java.desktop;
+    requires java.management;
+
+    exports io.uffd4j.bench.faults;
+
+    opens io.uffd4j.bench.faults to info.picocli, com.fasterxml.jackson.databind;
+}

@@ -1,0 +1,396 @@
+package io.uffd4j.pager;
+
+import io.uffd4j.Feature;
+import io.uffd4j.KernelSupport;
+import io.uffd4j.RegisterMode;
+import io.uffd4j.Userfaultfd;
+import io.uffd4j.error.PermissionDeniedException;
+import io.uffd4j.mm.Advice;
+import io.uffd4j.mm.Mapping;
+import io.uffd4j.mm.Memfd;
+import io.uffd4j.mm.PageSizes;
+import io.uffd4j.pager.protocol.Message;
+import io.uffd4j.pager.protocol.RegionSpec;
+import io.uffd4j.pager.source.SourceSpec;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * Memory whose pages are filled on first touch by an out-of-process pager: {@link #segment()} is an
+ * ordinary MemorySegment that any thread may read and write with plain Java code.
+ *
+ * <pre>{@code
+ * try (LazyRegion region = LazyRegion.builder(1L << 30).source(SourceSpec.file(image)).prefetch(Prefetch.SEQUENTIAL).open()) {
+ *     MemorySegment m = region.segment();
+ *     long x = m.get(ValueLayout.JAVA_LONG, 12345 * 8);   // faults, served by the pager
+ * }
+ * }</pre>
+ *
+ * <p>Why another process: a thread that touches a missing page from Java code stays "in Java" while the
+ * kernel holds it, so a resolver thread in this JVM would deadlock the next safepoint. The pager is a
+ * separate JVM, outside this JVM's safepoints, and it is supervised by a third process, so neither its
+ * death nor a hang can leave this JVM's threads waiting beyond the configured bound. This JVM keeps its
+ * own copy of the userfaultfd, so the registration survives a dead pager and the next one takes over.
+ *
+ * <p>A page the pager cannot serve with verified content is poisoned: the access throws
+ * {@code java.lang.InternalError} and the failure is reported ({@link #failures()}, the log, and the
+ * listener). It is never silently served as zeros.
+ */
+public final class LazyRegion implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(LazyRegion.class.getName());
+
+    private final Pager pager;
+    private final long id;
+    private final long size;
+    private final Backing backing;
+    private final Mapping mapping;
+    private final Userfaultfd uffd;
+    private final SourceSpec source;
+    private final Consumer<PageFailure> listener;
+    private final List<PageFailure> failures = new CopyOnWriteArrayList<>();
+    private final CompletableFuture<Void> closedByPager = new CompletableFuture<>();
+    private final Object statsLock = new Object();
+    private CompletableFuture<RegionStats> pendingStats;
+    private volatile boolean closed;
+
+    private LazyRegion(Builder b, Pager pager, long id, Mapping mapping, Userfaultfd uffd) {
+        this.pager = pager;
+        this.id = id;
+        this.size = b.size;
+        this.backing = b.backing;
+        this.mapping = mapping;
+        this.uffd = uffd;
+        this.source = b.source;
+        this.listener = b.listener;
+    }
+
+    public static Builder builder(long size) {
+        return new Builder(size);
+    }
+
+    /** How to build a region. */
+    public static final class Builder {
+        private final long size;
+        private SourceSpec source = SourceSpec.zeros();
+        private Backing backing = Backing.PRIVATE_ANONYMOUS;
+        private Prefetch prefetch = Prefetch.NONE;
+        private Path recordFirstTouch;
+        private Path replayFrom;
+        private int attempts = 3;
+        private Pager pager;
+        private Duration openTimeout = Duration.ofSeconds(60);
+        private Consumer<PageFailure> listener = f -> {};
+
+        private Builder(long size) {
+            if (size <= 0) {
+                throw new IllegalArgumentException("a lazy region needs a positive size, was " + size);
+            }
+            this.size = size;
+        }
+
+        /** Where pages come from (default: zeros). */
+        public Builder source(SourceSpec source) {
+            this.source = Objects.requireNonNull(source);
+            return this;
+        }
+
+        /** Private anonymous memory (default) or a shared memfd served with CONTINUE. */
+        public Builder backing(Backing backing) {
+            this.backing = Objects.requireNonNull(backing);
+            return this;
+        }
+
+        /** Background fill policy (default NONE). {@link Prefetch#REPLAY} needs {@link #replayFrom}. */
+        public Builder prefetch(Prefetch prefetch) {
+            this.prefetch = Objects.requireNonNull(prefetch);
+            return this;
+        }
+
+        /** Record the order in which pages are first touched into {@code file} (written at close). */
+        public Builder recordFirstTouch(Path file) {
+            this.recordFirstTouch = file.toAbsolutePath();
+            return this;
+        }
+
+        /** Prefetch in the order recorded in {@code file}; sets {@link Prefetch#REPLAY}. */
+        public Builder replayFrom(Path file) {
+            this.replayFrom = file.toAbsolutePath();
+            this.prefetch = Prefetch.REPLAY;
+            return this;
+        }
+
+        /** Reads (and verifications) of a page before the pager gives up on it (default 3). */
+        public Builder attempts(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("attempts must be at least 1");
+            }
+            this.attempts = n;
+            return this;
+        }
+
+        /** The pager to use (default: {@link Pager#shared()}). */
+        public Builder pager(Pager pager) {
+            this.pager = Objects.requireNonNull(pager);
+            return this;
+        }
+
+        public Builder openTimeout(Duration timeout) {
+            this.openTimeout = Objects.requireNonNull(timeout);
+            return this;
+        }
+
+        /** Called (on a pager connection thread) for every page the pager gives up on. */
+        public Builder onFailure(Consumer<PageFailure> listener) {
+            this.listener = Objects.requireNonNull(listener);
+            return this;
+        }
+
+        public LazyRegion open() {
+            if (prefetch == Prefetch.REPLAY && replayFrom == null) {
+                throw new IllegalArgumentException("Prefetch.REPLAY needs replayFrom(file)");
+            }
+            return LazyRegion.open(this, pager != null ? pager : Pager.shared());
+        }
+    }
+
+    private static LazyRegion open(Builder b, Pager pager) {
+        long page = PageSizes.base();
+        long length = (b.size + page - 1) / page * page;
+        boolean shared = b.backing == Backing.SHARED_MEMFD;
+        Userfaultfd uffd = openUffd(shared);
+        Mapping mapping = null;
+        Memfd memfd = null;
+        Memfd journal = null;
+        try {
+            if (shared) {
+                memfd = Memfd.create("uffd4j-lazy", length);
+                journal = Memfd.create("uffd4j-lazy-journal", page);
+                mapping = memfd.map();
+            } else {
+                mapping = Mapping.anonymous(length);
+            }
+            if (!uffd.has(Feature.EVENT_FORK)) {
+                // Without FORK events a child would see the unfilled pages as zeros: keep the region out of children.
+                mapping.advise(Advice.DONTFORK);
+            }
+            uffd.register(mapping.address(), length, shared ? EnumSet.of(RegisterMode.MISSING, RegisterMode.MINOR)
+                    : EnumSet.of(RegisterMode.MISSING));
+            RegionSpec spec = new RegionSpec(mapping.address(), length, page, b.backing,
+                    uffd.features().stream().map(Enum::name).collect(Collectors.toUnmodifiableSet()), b.source, b.prefetch,
+                    b.recordFirstTouch != null ? b.recordFirstTouch.toString() : null,
+                    b.replayFrom != null ? b.replayFrom.toString() : null, b.attempts, (int) ProcessHandle.current().pid());
+            int[] fds = shared ? new int[] {uffd.fd(), memfd.fd(), journal.fd()} : new int[] {uffd.fd()};
+            long id = pager.open(new Message.Open(0, 0, spec, false, false), fds, b.openTimeout);
+            LazyRegion region = new LazyRegion(b, pager, id, mapping, uffd);
+            pager.register(id, region);
+            return region;
+        } catch (RuntimeException e) {
+            uffd.close();
+            if (mapping != null) {
+                mapping.close();
+            }
+            throw e;
+        } finally {
+            // The pager and its supervisor hold their own copies; the mapping keeps the file alive here.
+            if (memfd != null) {
+                memfd.close();
+            }
+            if (journal != null) {
+                journal.close();
+            }
+        }
+    }
+
+    /** Probed once: the kernel does not change under a running JVM. */
+    private static volatile KernelSupport kernel;
+
+    private static Userfaultfd openUffd(boolean shared) {
+        KernelSupport ks = kernel;
+        if (ks == null) {
+            ks = KernelSupport.probe();
+            kernel = ks;
+        }
+        EnumSet<Feature> wanted = EnumSet.noneOf(Feature.class);
+        for (Feature f : List.of(Feature.EVENT_REMOVE, Feature.EVENT_UNMAP, Feature.EVENT_REMAP, Feature.POISON,
+                Feature.THREAD_ID, Feature.EVENT_FORK)) {
+            if (ks.supports(f)) {
+                wanted.add(f);
+            }
+        }
+        if (shared) {
+            ks.require(Set.of(Feature.MISSING_SHMEM, Feature.MINOR_SHMEM));
+            wanted.add(Feature.MISSING_SHMEM);
+            wanted.add(Feature.MINOR_SHMEM);
+        }
+        try {
+            return Userfaultfd.builder().features(wanted).build();
+        } catch (PermissionDeniedException e) {
+            // Unprivileged: no FORK events, and only faults taken in user mode (read(2) into the region gets EFAULT).
+            wanted.remove(Feature.EVENT_FORK);
+            return Userfaultfd.builder().features(wanted).userModeOnly(true).build();
+        }
+    }
+
+    /** The region as an ordinary segment of {@link #size()} bytes: read and write it from any thread. */
+    public MemorySegment segment() {
+        if (closed) {
+            throw new IllegalStateException(this + " is closed");
+        }
+        return mapping.segment().asSlice(0, size);
+    }
+
+    public long size() {
+        return size;
+    }
+
+    public long address() {
+        return mapping.address();
+    }
+
+    public Backing backing() {
+        return backing;
+    }
+
+    /**
+     * madvise over [offset, offset + length) of the region, e.g. {@link Advice#DONTNEED} to drop pages:
+     * the pager then serves them again from the source on their next touch (for a shared memfd region,
+     * DONTNEED keeps the data in the page cache and {@link Advice#REMOVE} drops it).
+     */
+    public void advise(long offset, long length, Advice advice) {
+        if (closed) {
+            throw new IllegalStateException(this + " is closed");
+        }
+        mapping.advise(offset, length, advice);
+    }
+
+    /** What the pager did for this region so far. */
+    public RegionStats stats() {
+        return stats(Duration.ofSeconds(10));
+    }
+
+    public RegionStats stats(Duration timeout) {
+        CompletableFuture<RegionStats> f;
+        synchronized (statsLock) {
+            if (pendingStats == null || pendingStats.isDone()) {
+                pendingStats = new CompletableFuture<>();
+                pager.send(new Message.StatsRequest(id));
+            }
+            f = pendingStats;
+        }
+        try {
+            return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PagerException("interrupted waiting for stats");
+        } catch (ExecutionException | TimeoutException e) {
+            throw new PagerException("no stats from the pager within " + timeout.toMillis() + " ms" + pager.logHint());
+        }
+    }
+
+    /** Waits until every page the application has not dropped is filled; false on timeout. */
+    public boolean awaitFullyResident(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (stats().fullyResident()) {
+                return true;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** Pages the pager gave up on (each poisoned: touching it throws InternalError), and region-wide failures (offset -1). */
+    public List<PageFailure> failures() {
+        return List.copyOf(failures);
+    }
+
+    void statsArrived(RegionStats s) {
+        synchronized (statsLock) {
+            if (pendingStats != null) {
+                pendingStats.complete(s);
+            }
+        }
+    }
+
+    void failureArrived(long offset, String reason) {
+        PageFailure f = new PageFailure(offset, reason, Instant.now());
+        failures.add(f);
+        LOG.log(System.Logger.Level.ERROR, this + ": " + f);
+        try {
+            listener.accept(f);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "failure listener threw", e);
+        }
+    }
+
+    void pagerLost(String why) {
+        failureArrived(-1, "the pager connection is gone (" + why + "); unfilled pages cannot be served");
+        closedByPager.complete(null);
+        synchronized (statsLock) {
+            if (pendingStats != null) {
+                pendingStats.completeExceptionally(new PagerException(why));
+            }
+        }
+    }
+
+    void closedByPager() {
+        closedByPager.complete(null);
+    }
+
+    /**
+     * Releases everything: segments handed out become invalid, the pager stops serving and releases its
+     * descriptors, mapping and source; then the range is unregistered and unmapped. Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        mapping.revokeSegments();
+        if (pager.isAlive()) {
+            try {
+                pager.send(new Message.Close(id));
+                closedByPager.get(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException | RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, this + ": the pager did not confirm the close: " + e + pager.logHint());
+            }
+        }
+        pager.forget(id);
+        try {
+            uffd.unregister(mapping.address(), mapping.size());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, this + ": unregistering failed: " + e);
+        }
+        uffd.close();
+        mapping.close();
+    }
+
+    @Override
+    public String toString() {
+        return "LazyRegion[" + id + ", " + size + " bytes, " + backing + ", " + source.className() + "]";
+    }
+}

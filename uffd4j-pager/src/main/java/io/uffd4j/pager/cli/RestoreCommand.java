@@ -1,0 +1,181 @@
+package io.uffd4j.pager.cli;
+
+import io.uffd4j.pager.Backing;
+import io.uffd4j.pager.LazyRegion;
+import io.uffd4j.pager.Pager;
+import io.uffd4j.pager.Prefetch;
+import io.uffd4j.pager.RegionStats;
+import io.uffd4j.pager.source.SourceSpec;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.zip.CRC32C;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
+/**
+ * {@code ./uffd4j restore IMAGE}: maps an image lazily through the pager, shows the fill as it happens
+ * (resident pages, demand faults, fault latency) while a reader touches random pages the way an
+ * application would, then verifies the region against the image (CRC32C of both).
+ */
+@Command(name = "restore", mixinStandardHelpOptions = true,
+        description = "Map an image lazily through the out-of-process pager, show the fill, verify the result.")
+public final class RestoreCommand implements Callable<Integer> {
+    @Parameters(index = "0", description = "Raw image file (per-page checksums are used if IMAGE.crc32c exists)")
+    Path image;
+
+    @Option(names = "--prefetch", description = "NONE, SEQUENTIAL, POSTCOPY (default: ${DEFAULT-VALUE})", defaultValue = "SEQUENTIAL")
+    Prefetch prefetch;
+
+    @Option(names = "--backing", description = "PRIVATE_ANONYMOUS or SHARED_MEMFD (default: ${DEFAULT-VALUE})", defaultValue = "PRIVATE_ANONYMOUS")
+    Backing backing;
+
+    @Option(names = "--socket", description = "Use a running pager daemon instead of launching one")
+    Path socket;
+
+    @Option(names = "--touches-per-second", description = "Random page reads the demo reader makes while the fill runs (default: ${DEFAULT-VALUE})",
+            defaultValue = "2000")
+    int touchesPerSecond;
+
+    @Option(names = "--no-progress", description = "Print plain lines instead of a progress bar")
+    boolean noProgress;
+
+    @Override
+    public Integer call() throws Exception {
+        return restore(image, prefetch, backing, socket, touchesPerSecond, !noProgress, System.out) ? 0 : 1;
+    }
+
+    /** Restores {@code image} lazily and verifies it; true when the region matches the image. */
+    public static boolean restore(Path image, Prefetch prefetch, Backing backing, Path socket, int touchesPerSecond,
+                                  boolean progressBar, PrintStream out) throws IOException, InterruptedException {
+        long size = Files.size(image);
+        if (size == 0) {
+            throw new IllegalArgumentException(image + " is empty");
+        }
+        long t0 = System.nanoTime();
+        try (Pager pager = socket != null ? Pager.connect(socket) : Pager.launch()) {
+            long tPager = System.nanoTime();
+            try (LazyRegion region = LazyRegion.builder(size).source(SourceSpec.file(image)).prefetch(prefetch)
+                    .backing(backing).pager(pager).open()) {
+                MemorySegment m = region.segment();
+                long tOpen = System.nanoTime();
+                byte first = m.get(JAVA_BYTE, 0);
+                long tFirst = System.nanoTime();
+                out.printf("pager ready in %.1f ms; region of %d MiB opened in %.2f ms; first access %.3f ms after open (byte 0 = %d)%n",
+                        (tPager - t0) / 1e6, size >> 20, (tOpen - tPager) / 1e6, (tFirst - tOpen) / 1e6, first);
+                AtomicBoolean stop = new AtomicBoolean();
+                Thread reader = Thread.ofPlatform().daemon().name("restore-reader").start(() -> touch(m, size, touchesPerSecond, stop));
+                long pages = region.stats().totalPages();
+                RegionStats s;
+                if (progressBar) {
+                    try (ProgressBar pb = new ProgressBarBuilder().setTaskName("restore").setInitialMax(pages)
+                            .setStyle(ProgressBarStyle.ASCII).setUnit(" pages", 1).setUpdateIntervalMillis(100).build()) {
+                        s = watch(region, pages, st -> {
+                            pb.stepTo(st.residentPages());
+                            pb.setExtraMessage(extra(st));
+                        });
+                    }
+                } else {
+                    long[] lastPrint = {0};
+                    s = watch(region, pages, st -> {
+                        if (System.nanoTime() - lastPrint[0] > 500_000_000L || st.fullyResident()) {
+                            lastPrint[0] = System.nanoTime();
+                            out.printf("resident %d/%d pages  %s%n", st.residentPages(), pages, extra(st));
+                        }
+                    });
+                }
+                stop.set(true);
+                reader.join();
+                out.printf("fully resident %.1f ms after open: %d demand faults, %d pages prefetched, fault service p50 %.1f us p99 %.1f us%n",
+                        s.fullyResidentAfterNanos() / 1e6, s.demandFaults(), s.prefetchedPages(), s.faultP50Nanos() / 1e3,
+                        s.faultP99Nanos() / 1e3);
+                long want = crcOfFile(image);
+                long got = crcOfSegment(m);
+                boolean ok = want == got && region.failures().isEmpty();
+                out.printf("verify: image CRC32C %08x, region CRC32C %08x: %s%n", want, got, ok ? "MATCH" : "MISMATCH");
+                region.failures().forEach(f -> out.println("failure: " + f));
+                return ok;
+            }
+        }
+    }
+
+    private static String extra(RegionStats st) {
+        return String.format("faults %d  prefetched %d  p50 %.0fus p99 %.0fus", st.demandFaults(), st.prefetchedPages(),
+                st.faultP50Nanos() / 1e3, st.faultP99Nanos() / 1e3);
+    }
+
+    private static RegionStats watch(LazyRegion region, long pages, java.util.function.Consumer<RegionStats> show)
+            throws InterruptedException {
+        while (true) {
+            RegionStats s = region.stats(Duration.ofSeconds(30));
+            show.accept(s);
+            if (s.fullyResident()) {
+                return s;
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static void touch(MemorySegment m, long size, int perSecond, AtomicBoolean stop) {
+        Random rnd = new Random(1);
+        long pages = (size + 4095) / 4096;
+        long sink = 0;
+        while (!stop.get() && perSecond > 0) {
+            for (int i = 0; i < Math.max(1, perSecond / 100); i++) {
+                long o = Math.min(size - 1, rnd.nextLong(pages) * 4096);
+                sink += m.get(JAVA_BYTE, o);
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+        if (sink == 42) {
+            System.out.print("");
+        }
+    }
+
+    static long crcOfFile(Path image) throws IOException {
+        CRC32C crc = new CRC32C();
+        ByteBuffer b = ByteBuffer.allocateDirect(1 << 20);
+        try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ)) {
+            while (ch.read(b) >= 0) {
+                b.flip();
+                crc.update(b);
+                b.clear();
+            }
+        }
+        return crc.getValue();
+    }
+
+    static long crcOfSegment(MemorySegment m) {
+        CRC32C crc = new CRC32C();
+        long chunk = 1 << 30;
+        for (long o = 0; o < m.byteSize(); o += chunk) {
+            crc.update(m.asSlice(o, Math.min(chunk, m.byteSize() - o)).asByteBuffer());
+        }
+        return crc.getValue();
+    }
+
+    /** Standalone entry point (the {@code ./uffd4j} launcher wires this command as a subcommand). */
+    public static void main(String[] args) {
+        System.exit(new picocli.CommandLine(new RestoreCommand()).execute(args));
+    }
+}

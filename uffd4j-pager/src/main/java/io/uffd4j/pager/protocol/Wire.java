@@ -1,0 +1,191 @@
+package io.uffd4j.pager.protocol;
+
+import io.uffd4j.pager.Backing;
+import io.uffd4j.pager.Prefetch;
+import io.uffd4j.pager.RegionStats;
+import io.uffd4j.pager.source.SourceSpec;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/** Binary encoding of {@link Message}s: a version byte, a tag byte, then the fields. */
+public final class Wire {
+    /** Largest encoded message. */
+    public static final int MAX_MESSAGE = 64 * 1024;
+    private static final int VERSION = 1;
+
+    private Wire() {}
+
+    public static byte[] encode(Message m) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(VERSION);
+            switch (m) {
+                case Message.Open o -> {
+                    out.writeByte(1);
+                    out.writeLong(o.token());
+                    out.writeLong(o.regionId());
+                    writeSpec(out, o.spec());
+                    out.writeBoolean(o.recovering());
+                    out.writeBoolean(o.poisonAll());
+                }
+                case Message.Opened o -> {
+                    out.writeByte(2);
+                    out.writeLong(o.token());
+                    out.writeLong(o.regionId());
+                }
+                case Message.OpenFailed o -> {
+                    out.writeByte(3);
+                    out.writeLong(o.token());
+                    out.writeUTF(clip(o.reason()));
+                }
+                case Message.Close c -> {
+                    out.writeByte(4);
+                    out.writeLong(c.regionId());
+                }
+                case Message.Closed c -> {
+                    out.writeByte(5);
+                    out.writeLong(c.regionId());
+                }
+                case Message.StatsRequest s -> {
+                    out.writeByte(6);
+                    out.writeLong(s.regionId());
+                }
+                case Message.Stats s -> {
+                    out.writeByte(7);
+                    out.writeLong(s.regionId());
+                    writeStats(out, s.stats());
+                }
+                case Message.Failure f -> {
+                    out.writeByte(8);
+                    out.writeLong(f.regionId());
+                    out.writeLong(f.offset());
+                    out.writeUTF(clip(f.reason()));
+                }
+                case Message.Heartbeat h -> {
+                    out.writeByte(9);
+                    out.writeLong(h.sequence());
+                }
+                case Message.HeartbeatReply h -> {
+                    out.writeByte(10);
+                    out.writeLong(h.sequence());
+                    out.writeLong(h.busyRegionId());
+                    out.writeLong(h.busyNanos());
+                }
+                case Message.Hello h -> {
+                    out.writeByte(11);
+                    out.writeLong(h.supervisorPid());
+                    out.writeLong(h.workerPid());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    public static Message decode(byte[] payload) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload))) {
+            int version = in.readUnsignedByte();
+            if (version != VERSION) {
+                throw new IllegalArgumentException("pager protocol version " + version + ", expected " + VERSION);
+            }
+            int tag = in.readUnsignedByte();
+            return switch (tag) {
+                case 1 -> new Message.Open(in.readLong(), in.readLong(), readSpec(in), in.readBoolean(), in.readBoolean());
+                case 2 -> new Message.Opened(in.readLong(), in.readLong());
+                case 3 -> new Message.OpenFailed(in.readLong(), in.readUTF());
+                case 4 -> new Message.Close(in.readLong());
+                case 5 -> new Message.Closed(in.readLong());
+                case 6 -> new Message.StatsRequest(in.readLong());
+                case 7 -> new Message.Stats(in.readLong(), readStats(in));
+                case 8 -> new Message.Failure(in.readLong(), in.readLong(), in.readUTF());
+                case 9 -> new Message.Heartbeat(in.readLong());
+                case 10 -> new Message.HeartbeatReply(in.readLong(), in.readLong(), in.readLong());
+                case 11 -> new Message.Hello(in.readLong(), in.readLong());
+                default -> throw new IllegalArgumentException("unknown pager message tag " + tag);
+            };
+        } catch (IOException e) {
+            throw new IllegalArgumentException("truncated pager message: " + e, e);
+        }
+    }
+
+    private static String clip(String s) {
+        String v = s == null ? "" : s;
+        return v.length() > 8000 ? v.substring(0, 8000) + "..." : v;
+    }
+
+    private static void writeSpec(DataOutputStream out, RegionSpec s) throws IOException {
+        out.writeLong(s.start());
+        out.writeLong(s.length());
+        out.writeLong(s.pageSize());
+        out.writeUTF(s.backing().name());
+        out.writeInt(s.features().size());
+        for (String f : s.features()) {
+            out.writeUTF(f);
+        }
+        out.writeUTF(s.source().className());
+        out.writeInt(s.source().config().size());
+        for (Map.Entry<String, String> e : s.source().config().entrySet()) {
+            out.writeUTF(e.getKey());
+            out.writeUTF(e.getValue());
+        }
+        out.writeUTF(s.prefetch().name());
+        out.writeUTF(s.recordFirstTouch() == null ? "" : s.recordFirstTouch());
+        out.writeUTF(s.replayFrom() == null ? "" : s.replayFrom());
+        out.writeInt(s.attempts());
+        out.writeInt(s.applicationPid());
+    }
+
+    private static RegionSpec readSpec(DataInputStream in) throws IOException {
+        long start = in.readLong();
+        long length = in.readLong();
+        long pageSize = in.readLong();
+        Backing backing = Backing.valueOf(in.readUTF());
+        int nf = in.readInt();
+        Set<String> features = new LinkedHashSet<>();
+        for (int i = 0; i < nf; i++) {
+            features.add(in.readUTF());
+        }
+        String cls = in.readUTF();
+        int nc = in.readInt();
+        Map<String, String> config = new LinkedHashMap<>();
+        for (int i = 0; i < nc; i++) {
+            config.put(in.readUTF(), in.readUTF());
+        }
+        Prefetch prefetch = Prefetch.valueOf(in.readUTF());
+        String record = in.readUTF();
+        String replay = in.readUTF();
+        int attempts = in.readInt();
+        int pid = in.readInt();
+        return new RegionSpec(start, length, pageSize, backing, Set.copyOf(features), new SourceSpec(cls, config), prefetch,
+                record.isEmpty() ? null : record, replay.isEmpty() ? null : replay, attempts, pid);
+    }
+
+    private static void writeStats(DataOutputStream out, RegionStats s) throws IOException {
+        long[] v = {s.totalPages(), s.residentPages(), s.demandFaults(), s.minorFaults(), s.zeroFaults(),
+                s.prefetchedPages(), s.alreadyPresent(), s.removedPages(), s.events(), s.readFailures(),
+                s.poisonedPages(), s.faultP50Nanos(), s.faultP99Nanos(), s.faultMaxNanos(), s.fullyResidentAfterNanos()};
+        for (long x : v) {
+            out.writeLong(x);
+        }
+        out.writeInt(s.pagerRestarts());
+    }
+
+    private static RegionStats readStats(DataInputStream in) throws IOException {
+        long[] v = new long[15];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = in.readLong();
+        }
+        return new RegionStats(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13],
+                v[14], in.readInt());
+    }
+}

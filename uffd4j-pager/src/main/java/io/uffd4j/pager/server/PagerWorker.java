@@ -1,0 +1,177 @@
+package io.uffd4j.pager.server;
+
+import io.uffd4j.Feature;
+import io.uffd4j.Userfaultfd;
+import io.uffd4j.ipc.OwnedFd;
+import io.uffd4j.ipc.UnixSocket;
+import io.uffd4j.mm.Mapping;
+import io.uffd4j.mm.Memfd;
+import io.uffd4j.pager.Backing;
+import io.uffd4j.pager.protocol.Channel;
+import io.uffd4j.pager.protocol.Message;
+import io.uffd4j.pager.protocol.RegionSpec;
+import io.uffd4j.pager.source.PageSource;
+import io.uffd4j.pager.source.Sources;
+
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The pager worker process: receives regions (descriptors over the supervisor's Unix socket), serves
+ * each with a {@link RegionServer} thread, answers heartbeats. It exits when the supervisor goes away.
+ * A worker keeps no state that matters across its death: the supervisor holds copies of every
+ * descriptor and hands them to the next worker.
+ */
+public final class PagerWorker {
+    private static final System.Logger LOG = System.getLogger(PagerWorker.class.getName());
+
+    private final Channel channel;
+    private final Map<Long, Served> regions = new ConcurrentHashMap<>();
+
+    /** A served region and what it holds besides the server. */
+    private record Served(RegionServer server, Mapping journalMapping) {
+        void close() {
+            server.close();
+            if (journalMapping != null) {
+                journalMapping.close();
+            }
+        }
+    }
+
+    private PagerWorker(Channel channel) {
+        this.channel = channel;
+    }
+
+    public static void main(String[] args) {
+        if (args.length != 1) {
+            System.err.println("usage: PagerWorker SUPERVISOR_SOCKET");
+            System.exit(2);
+        }
+        Channel ch = new Channel(UnixSocket.connect(Path.of(args[0])));
+        new PagerWorker(ch).serve();
+        // The supervisor is gone: nobody can ask us for anything. The kernel closes every descriptor.
+        Runtime.getRuntime().halt(0);
+    }
+
+    private void serve() {
+        while (true) {
+            Optional<Channel.Received> r;
+            try {
+                r = channel.receive();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "pager worker: control connection failed", e);
+                return;
+            }
+            if (r.isEmpty()) {
+                return;
+            }
+            try (Channel.Received m = r.get()) {
+                handle(m.message(), m.fds());
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "pager worker: handling a control message failed", e);
+            }
+        }
+    }
+
+    private void handle(Message m, List<OwnedFd> fds) {
+        switch (m) {
+            case Message.Open o -> open(o, fds);
+            case Message.Close c -> {
+                Served s = regions.remove(c.regionId());
+                if (s != null) {
+                    s.close();
+                }
+                channel.send(new Message.Closed(c.regionId()));
+            }
+            case Message.StatsRequest s -> {
+                Served r = regions.get(s.regionId());
+                if (r != null) {
+                    channel.send(new Message.Stats(s.regionId(), r.server().stats()));
+                }
+            }
+            case Message.Heartbeat h -> {
+                long now = System.nanoTime();
+                long busiest = -1;
+                long busyFor = 0;
+                for (Served s : regions.values()) {
+                    long since = s.server().busySince;
+                    if (since != 0 && now - since > busyFor) {
+                        busyFor = now - since;
+                        busiest = s.server().id;
+                    }
+                }
+                channel.send(new Message.HeartbeatReply(h.sequence(), busiest, busyFor));
+            }
+            default -> LOG.log(System.Logger.Level.WARNING, "pager worker: unexpected " + m);
+        }
+    }
+
+    private void open(Message.Open o, List<OwnedFd> fds) {
+        RegionSpec spec = o.spec();
+        boolean shared = spec.backing() == Backing.SHARED_MEMFD;
+        int needed = shared ? 3 : 1;
+        if (fds.size() != needed) {
+            channel.send(new Message.OpenFailed(o.token(), "expected " + needed + " descriptors with the region, got " + fds.size()));
+            return;
+        }
+        Userfaultfd uffd = null;
+        Mapping view = null;
+        Mapping journal = null;
+        PageSource source = null;
+        try {
+            uffd = Userfaultfd.adopt(fds.get(0).release(), features(spec.features()));
+            if (shared) {
+                try (Memfd data = Memfd.adopt(fds.get(1).release(), "region-" + o.regionId());
+                     Memfd log = Memfd.adopt(fds.get(2).release(), "journal-" + o.regionId())) {
+                    if (data.size() < spec.length()) {
+                        throw new IllegalArgumentException("the memfd holds " + data.size() + " bytes, the region " + spec.length());
+                    }
+                    view = data.map(0, spec.length());
+                    journal = log.map(0, log.size());
+                }
+            }
+            source = Sources.open(spec.source(), spec.length(), spec.pageSize());
+            RegionServer server = new RegionServer(o.regionId(), spec, uffd, source, true, view,
+                    journal != null ? journal.segment() : null, o.recovering(), o.poisonAll(), false, this::reportFailure);
+            regions.put(o.regionId(), new Served(server, journal));
+            server.start();
+            channel.send(new Message.Opened(o.token(), o.regionId()));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "pager worker: cannot serve region " + o.regionId(), e);
+            if (source != null) {
+                source.close();
+            }
+            if (view != null) {
+                view.close();
+            }
+            if (journal != null) {
+                journal.close();
+            }
+            if (uffd != null) {
+                uffd.close();
+            }
+            channel.send(new Message.OpenFailed(o.token(), String.valueOf(e.getMessage())));
+        }
+    }
+
+    private static Set<Feature> features(Set<String> names) {
+        EnumSet<Feature> set = EnumSet.noneOf(Feature.class);
+        for (String n : names) {
+            set.add(Feature.valueOf(n));
+        }
+        return set;
+    }
+
+    private void reportFailure(long regionId, long offset, String reason) {
+        try {
+            channel.send(new Message.Failure(regionId, offset, reason));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "pager worker: could not report a failure of region " + regionId + ": " + reason, e);
+        }
+    }
+}

@@ -1,0 +1,757 @@
+package io.uffd4j.pager.server;
+
+import io.uffd4j.ContinueMode;
+import io.uffd4j.CopyMode;
+import io.uffd4j.EventBatch;
+import io.uffd4j.Modes;
+import io.uffd4j.PoisonMode;
+import io.uffd4j.Resolver;
+import io.uffd4j.Userfaultfd;
+import io.uffd4j.ZeroPageMode;
+import io.uffd4j.error.Errno;
+import io.uffd4j.event.EventType;
+import io.uffd4j.event.FaultKind;
+import io.uffd4j.ipc.EventFd;
+import io.uffd4j.ipc.Poller;
+import io.uffd4j.mm.Mapping;
+import io.uffd4j.mm.Memory;
+import io.uffd4j.pager.Backing;
+import io.uffd4j.pager.RegionStats;
+import io.uffd4j.pager.protocol.RegionSpec;
+import io.uffd4j.pager.source.Checksums;
+import io.uffd4j.pager.source.PageReadException;
+import io.uffd4j.pager.source.PageSource;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.zip.CRC32C;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * Serves one region of an application process from inside the pager: one thread reads the region's
+ * userfaultfd and resolves demand faults first (COPY / ZEROPAGE, or writing the page cache and CONTINUE
+ * for shared memfd regions); when no message is waiting it does one bounded run of background fill
+ * chosen by the {@link Prefetcher} (DONTWAKE, EEXIST skipped: pages already there are never replaced).
+ *
+ * <p>It never touches the application's memory (only ioctls on the descriptor) and never waits on the
+ * application. The fault path allocates nothing: reused native buffers, the reused {@link EventBatch}
+ * and {@link Resolver}, primitive bitmaps and counters, an HdrHistogram {@link Recorder}.
+ */
+final class RegionServer implements Runnable {
+    private static final System.Logger LOG = System.getLogger(RegionServer.class.getName());
+    static final int MAX_RUN = 256;
+    static final int RUNS_PER_STEP = 16;
+    private static final Modes<CopyMode> COPY_WAKE = Modes.none();
+    private static final Modes<CopyMode> COPY_DONTWAKE = Modes.of(CopyMode.DONTWAKE);
+    private static final Modes<ZeroPageMode> ZERO_WAKE = Modes.none();
+    private static final Modes<ZeroPageMode> ZERO_DONTWAKE = Modes.of(ZeroPageMode.DONTWAKE);
+    private static final Modes<ContinueMode> CONT_WAKE = Modes.none();
+    private static final Modes<ContinueMode> CONT_DONTWAKE = Modes.of(ContinueMode.DONTWAKE);
+    private static final Modes<PoisonMode> POISON_WAKE = Modes.none();
+
+    // outcomes of fill()
+    private static final int DONE = 0;
+    private static final int RETRY = 1;
+    private static final int FAILED = 2;
+    private static final int GONE = 3;
+
+    /** Where failures go (the worker sends them to the supervisor, which tells the application). */
+    interface Reporter {
+        void failure(long regionId, long offset, String reason);
+    }
+
+    final long id;
+    final RegionSpec spec;
+    private final Userfaultfd uffd;
+    private final PageSource source;
+    private final boolean ownsSource;
+    private final Mapping view;
+    private final MemorySegment viewSegment;
+    private final long viewAddress;
+    private final MemorySegment journal;
+    private final boolean shared;
+    private final boolean poisonAll;
+    private final boolean recovering;
+    private final boolean child;
+    private final Reporter reporter;
+    private final EventFd stop = EventFd.create();
+    private final Thread thread;
+    private volatile boolean running = true;
+    /** System.nanoTime() when the current fault or run started, 0 when idle (read by heartbeats). */
+    volatile long busySince;
+
+    private long base;
+    private final long length;
+    private final long pageSize;
+    private final long pages;
+    private final PageBitmap filled;
+    private final PageBitmap dropped;
+    private final Prefetcher prefetcher;
+    private final FirstTouchLog touchLog;
+    private final PageBitmap touched;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment buffer;
+    private final ByteBuffer bufferView;
+    private final MemorySegment zeroPage;
+    private final MemorySegment residency;
+    private final CRC32C crc = new CRC32C();
+    private final Resolver resolver;
+    private final EventBatch batch = new EventBatch(64);
+    private final long[] retryAddress = new long[4096];
+    private final boolean[] retryMinor = new boolean[4096];
+    private int retryCount;
+    private boolean gone;
+    private String lastFailure;
+    private final long startNanos = System.nanoTime();
+
+    // counters: written by the server thread only
+    private volatile long demandFaults;
+    private volatile long minorFaults;
+    private volatile long zeroFaults;
+    private volatile long prefetched;
+    private volatile long alreadyPresent;
+    private volatile long removedPages;
+    private volatile long events;
+    private volatile long readFailures;
+    private volatile long poisoned;
+    private volatile long resident;
+    private volatile long fullyResidentAfter = -1;
+    private final Recorder latency = new Recorder(3);
+    private final Histogram latencyTotal = new Histogram(3);
+
+    RegionServer(long id, RegionSpec spec, Userfaultfd uffd, PageSource source, boolean ownsSource, Mapping view,
+                 MemorySegment journal, boolean recovering, boolean poisonAll, boolean child, Reporter reporter) {
+        this.id = id;
+        this.spec = spec;
+        this.uffd = uffd;
+        this.source = source;
+        this.ownsSource = ownsSource;
+        this.view = view;
+        this.viewSegment = view != null ? view.segment() : null;
+        this.viewAddress = view != null ? view.address() : 0;
+        this.journal = journal;
+        this.shared = spec.backing() == Backing.SHARED_MEMFD;
+        this.poisonAll = poisonAll;
+        this.recovering = recovering;
+        this.child = child;
+        this.reporter = reporter;
+        this.base = spec.start();
+        this.length = spec.length();
+        this.pageSize = spec.pageSize();
+        this.pages = length / pageSize;
+        this.filled = new PageBitmap(pages);
+        this.dropped = new PageBitmap(pages);
+        this.resolver = uffd.newResolver();
+        this.buffer = arena.allocate(MAX_RUN * pageSize, pageSize);
+        this.bufferView = buffer.asByteBuffer();
+        this.zeroPage = arena.allocate(pageSize, pageSize);
+        this.residency = arena.allocate(MAX_RUN, 8);
+        this.prefetcher = prefetcher(spec, pages);
+        if (spec.recordFirstTouch() != null && !child) {
+            this.touchLog = new FirstTouchLog((int) Math.min(pages, 1 << 16));
+            this.touched = new PageBitmap(pages);
+        } else {
+            this.touchLog = null;
+            this.touched = null;
+        }
+        this.thread = Thread.ofPlatform().daemon().name("uffd4j-pager-region-" + id + (child ? "-fork" : "")).unstarted(this);
+    }
+
+    private static Prefetcher prefetcher(RegionSpec spec, long pages) {
+        return switch (spec.prefetch()) {
+            case NONE -> new Prefetcher.None();
+            case SEQUENTIAL -> new Prefetcher.Sequential(4, MAX_RUN);
+            case POSTCOPY -> new Prefetcher.Postcopy(64);
+            case REPLAY -> {
+                try {
+                    yield new Prefetcher.Replay(FirstTouchLog.read(Path.of(spec.replayFrom()), spec.pageSize()), MAX_RUN);
+                } catch (java.io.IOException e) {
+                    throw new IllegalArgumentException("cannot read the first-touch recording " + spec.replayFrom() + ": " + e.getMessage(), e);
+                }
+            }
+        };
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    // ---- the loop --------------------------------------------------------------------------------
+
+    @Override
+    public void run() {
+        try (Poller poller = new Poller(uffd.fd(), stop.fd())) {
+            if (recovering) {
+                recover();
+            }
+            while (running) {
+                int n = gone ? 0 : uffd.read(batch);
+                if (n > 0) {
+                    handleBatch(n);
+                }
+                if (retryCount > 0) {
+                    retryPending();
+                }
+                if (n > 0 || !running) {
+                    continue;
+                }
+                if (!gone && !poisonAll && backgroundStep()) {
+                    continue;
+                }
+                idle(poller);
+            }
+        } catch (Throwable t) {
+            if (running) {
+                LOG.log(System.Logger.Level.ERROR, "pager region " + id + " stopped", t);
+                reporter.failure(id, -1, "the pager's server for this region stopped: " + t);
+            }
+        } finally {
+            busySince = 0;
+            batch.close();
+            writeTouchLog();
+            if (child) {
+                // A forked child's server ends with the child; nobody else will close what it holds.
+                stop.close();
+                uffd.close();
+                arena.close();
+                LOG.log(System.Logger.Level.INFO, "region " + id + ": the forked child is gone; its server stopped");
+            }
+        }
+    }
+
+    private void idle(Poller poller) {
+        int ready = poller.poll(retryCount > 0 ? 1 : 1000);
+        if (ready == 0 && retryCount == 0 && !gone) {
+            // Quiet for a second: is the application still there? (UFFDIO_WAKE fails with ESRCH once its mm is gone.)
+            Errno e = resolver.wake(base, pageSize);
+            if (e == Errno.ESRCH) {
+                gone = true;
+                if (child) {
+                    running = false;
+                }
+            }
+        }
+    }
+
+    /**
+     * A new pager has not seen what its predecessor read: finish a page-cache write it may have left
+     * half done, then wake every waiter so that each faults again and sends a message we will see.
+     */
+    private void recover() {
+        if (journal != null) {
+            long count = (long) JAVA_LONG.varHandle().getVolatile(journal, 8L);
+            long start = (long) JAVA_LONG.varHandle().getVolatile(journal, 0L);
+            if (count > 0 && start >= 0 && start + count <= pages) {
+                LOG.log(System.Logger.Level.INFO, "region " + id + ": rewriting " + count + " page(s) at page " + start
+                        + " that the previous pager was writing when it stopped");
+                for (long p = start; p < start + count; p++) {
+                    if (writeCachePage(p) != DONE) {
+                        LOG.log(System.Logger.Level.ERROR, "region " + id + ": could not rewrite page " + p + ": " + lastFailure);
+                    }
+                }
+                journalClear();
+            }
+        }
+        Errno e = resolver.wake(base, length);
+        if (e == Errno.ESRCH) {
+            gone = true;
+        }
+    }
+
+    private void handleBatch(int n) {
+        for (int i = 0; i < n; i++) {
+            if (batch.isPageFault(i)) {
+                long t0 = System.nanoTime();
+                serveDemand(batch.faultAddress(i), batch.faultKind(i) == FaultKind.MINOR);
+                latency.recordValue(Math.max(0, System.nanoTime() - t0));
+            } else {
+                handleEvent(i);
+            }
+        }
+    }
+
+    private void retryPending() {
+        int n = retryCount;
+        for (int k = 0; k < n; k++) {
+            long address = retryAddress[0];
+            boolean minor = retryMinor[0];
+            retryCount--;
+            System.arraycopy(retryAddress, 1, retryAddress, 0, retryCount);
+            System.arraycopy(retryMinor, 1, retryMinor, 0, retryCount);
+            serveDemand(address, minor);
+        }
+    }
+
+    private void queueRetry(long address, boolean minor) {
+        if (retryCount == retryAddress.length) {
+            LOG.log(System.Logger.Level.WARNING, "region " + id + ": retry queue full; the faulting thread is woken to fault again");
+            wakeQuietly(address & -pageSize);
+            return;
+        }
+        retryAddress[retryCount] = address;
+        retryMinor[retryCount] = minor;
+        retryCount++;
+    }
+
+    // ---- demand faults ---------------------------------------------------------------------------
+
+    private void serveDemand(long address, boolean minor) {
+        if (address < base || address - base >= length) {
+            wakeQuietly(address & -pageSize);
+            return;
+        }
+        long page = (address - base) / pageSize;
+        busySince = System.nanoTime() | 1;
+        try {
+            demandFaults++;
+            if (poisonAll) {
+                giveUp(page, "the pager gave up on this region after repeated failures (see earlier reports)");
+                return;
+            }
+            if (touchLog != null && !touched.get(page)) {
+                touched.set(page);
+                touchLog.add(page);
+            }
+            prefetcher.onDemandFault(page);
+            if (minor) {
+                // The page is in the page cache: map it, never rewrite it (the application may have written it).
+                minorFaults++;
+                int r = continueRun(page, 1, false);
+                if (r == RETRY) {
+                    queueRetry(address, true);
+                } else if (r == FAILED) {
+                    giveUp(page, lastFailure);
+                }
+                return;
+            }
+            for (int attempt = 1; ; attempt++) {
+                int r = fill(page, 1, false);
+                if (r == DONE || r == GONE) {
+                    return;
+                }
+                if (r == RETRY) {
+                    queueRetry(address, false);
+                    return;
+                }
+                readFailures++;
+                if (attempt >= Math.max(1, spec.attempts())) {
+                    giveUp(page, lastFailure + " (after " + attempt + " attempts)");
+                    return;
+                }
+            }
+        } finally {
+            busySince = 0;
+        }
+    }
+
+    /** Loud failure: the page is poisoned, so the access throws instead of reading wrong bytes or waiting forever. */
+    private void giveUp(long page, String reason) {
+        long address = base + page * pageSize;
+        Errno e = resolver.poison(address, pageSize, POISON_WAKE);
+        if (e == Errno.NONE) {
+            poisoned++;
+            reporter.failure(id, page * pageSize, reason);
+            LOG.log(System.Logger.Level.ERROR, "region " + id + ": page at offset " + page * pageSize + " poisoned: " + reason);
+        } else if (e == Errno.EEXIST) {
+            filled.set(page);
+            wakeQuietly(address);
+        } else if (e == Errno.EAGAIN) {
+            queueRetry(address, false);
+        } else {
+            reporter.failure(id, page * pageSize, reason + "; UFFDIO_POISON also failed (" + e + "), the access keeps waiting");
+        }
+    }
+
+    // ---- filling ---------------------------------------------------------------------------------
+
+    /** Fills [page, page + n) from the source; the pages already there are skipped, never replaced. */
+    private int fill(long page, int n, boolean background) {
+        return shared ? fillShared(page, n, background) : fillPrivate(page, n, background);
+    }
+
+    private int fillPrivate(long page, int n, boolean background) {
+        long off = page * pageSize;
+        long len = n * pageSize;
+        if (source.isZero(off, len)) {
+            zeroFaults += background ? 0 : 1;
+            return resolveRun(page, n, 0, background, true);
+        }
+        long src = source.hasChecksums() ? 0 : source.directAddress(off, len);
+        if (src == 0) {
+            if (!readVerified(off, len, buffer, 0)) {
+                return FAILED;
+            }
+            src = buffer.address();
+        }
+        return resolveRun(page, n, src, background, false);
+    }
+
+    /** COPY (or ZEROPAGE) of a run, stepping over pages that are already present. */
+    private int resolveRun(long page, int n, long src, boolean background, boolean zero) {
+        long dst = base + page * pageSize;
+        long len = n * pageSize;
+        long done = 0;
+        while (done < len) {
+            Errno e = zero
+                    ? resolver.zeroPage(dst + done, len - done, background ? ZERO_DONTWAKE : ZERO_WAKE)
+                    : resolver.copy(dst + done, src + done, len - done, background ? COPY_DONTWAKE : COPY_WAKE);
+            long k = resolver.bytesDone();
+            if (e == Errno.NONE) {
+                markFilled(page + done / pageSize, (len - done) / pageSize, background);
+                return DONE;
+            }
+            if (k > 0) {
+                markFilled(page + done / pageSize, k / pageSize, background);
+                done += k;
+                continue;
+            }
+            int r = onError(e, page + done / pageSize, background);
+            if (r != DONE) {
+                return r;
+            }
+            done += pageSize;
+        }
+        return DONE;
+    }
+
+    /** EEXIST: the page is there already (skip it, wake its waiters); anything else ends the run. */
+    private int onError(Errno e, long page, boolean background) {
+        switch (e) {
+            case EEXIST -> {
+                alreadyPresent++;
+                if (!filled.get(page)) {
+                    filled.set(page);
+                    resident = filled.count();
+                }
+                if (!background) {
+                    wakeQuietly(base + page * pageSize);
+                }
+                return DONE;
+            }
+            case EAGAIN -> {
+                return RETRY;
+            }
+            case ENOENT -> {
+                // No longer registered or mapped (an UNMAP event is on its way): nothing to serve.
+                dropped.set(page);
+                return GONE;
+            }
+            case ESRCH -> {
+                gone = true;
+                return GONE;
+            }
+            default -> {
+                lastFailure = resolver.failure().getMessage();
+                return FAILED;
+            }
+        }
+    }
+
+    private void markFilled(long page, long n, boolean background) {
+        filled.setRange(page, n);
+        resident = filled.count();
+        if (background) {
+            prefetched += n;
+        }
+    }
+
+    /** Reads and verifies [off, off + len) into {@code dst} at {@code dstOffset}; false with lastFailure set. */
+    private boolean readVerified(long off, long len, MemorySegment dst, long dstOffset) {
+        try {
+            source.read(off, dst, dstOffset, len);
+        } catch (PageReadException e) {
+            lastFailure = "the page source failed: " + e.getMessage();
+            return false;
+        } catch (RuntimeException e) {
+            lastFailure = "the page source failed: " + e;
+            return false;
+        }
+        if (source.hasChecksums() && dst == buffer) {
+            for (long o = 0; o < len; o += pageSize) {
+                long page = (off + o) / pageSize;
+                long want = source.checksum(page, pageSize);
+                if (want != PageSource.NO_CHECKSUM) {
+                    long got = Checksums.crc32c(crc, bufferView, dstOffset + o, (int) pageSize);
+                    if (got != want) {
+                        lastFailure = "page " + page + " failed verification: CRC32C " + Long.toHexString(got)
+                                + ", expected " + Long.toHexString(want);
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    // ---- shared memfd: write the page cache, then CONTINUE ---------------------------------------
+
+    private int fillShared(long page, int n, boolean background) {
+        long off = page * pageSize;
+        Memory.residency(viewAddress + off, n * pageSize, residency);
+        int i = 0;
+        while (i < n) {
+            if ((residency.get(JAVA_BYTE, i) & 1) != 0) {
+                i++;
+                continue;
+            }
+            int j = i + 1;
+            while (j < n && (residency.get(JAVA_BYTE, j) & 1) == 0) {
+                j++;
+            }
+            int r = writeCacheRun(page + i, j - i);
+            if (r != DONE) {
+                return r;
+            }
+            i = j;
+        }
+        if (!background) {
+            zeroFaults += source.isZero(off, n * pageSize) ? 1 : 0;
+        }
+        return continueRun(page, n, background);
+    }
+
+    private int writeCachePage(long page) {
+        return writeCacheRun(page, 1);
+    }
+
+    /**
+     * Writes [page, page + n), which are not in the page cache (so not mapped anywhere), straight into the
+     * cache through the pager's own mapping. The journal names the run while it is being written, so a
+     * pager that dies half way is followed by one that rewrites it before anything maps it.
+     */
+    private int writeCacheRun(long page, int n) {
+        long off = page * pageSize;
+        long len = n * pageSize;
+        journalSet(page, n);
+        if (source.isZero(off, len)) {
+            for (long o = 0; o < len; o += pageSize) {
+                MemorySegment.copy(zeroPage, 0, viewSegment, off + o, pageSize);
+            }
+        } else if (source.hasChecksums()) {
+            if (!readVerified(off, len, buffer, 0)) {
+                journalClear();
+                return FAILED;
+            }
+            MemorySegment.copy(buffer, 0, viewSegment, off, len);
+        } else if (!readVerified(off, len, viewSegment, off)) {
+            // Nothing maps these pages; a partly written run stays unmapped and is rewritten by the next attempt.
+            journalClear();
+            return FAILED;
+        }
+        journalClear();
+        return DONE;
+    }
+
+    private void journalSet(long page, long n) {
+        if (journal != null) {
+            JAVA_LONG.varHandle().setVolatile(journal, 0L, page);
+            JAVA_LONG.varHandle().setVolatile(journal, 8L, n);
+        }
+    }
+
+    private void journalClear() {
+        if (journal != null) {
+            JAVA_LONG.varHandle().setVolatile(journal, 8L, 0L);
+        }
+    }
+
+    private int continueRun(long page, int n, boolean background) {
+        long dst = base + page * pageSize;
+        long len = n * pageSize;
+        long done = 0;
+        while (done < len) {
+            Errno e = resolver.continueRange(dst + done, len - done, background ? CONT_DONTWAKE : CONT_WAKE);
+            long k = resolver.bytesDone();
+            if (e == Errno.NONE) {
+                markFilled(page + done / pageSize, (len - done) / pageSize, background);
+                return DONE;
+            }
+            if (k > 0) {
+                markFilled(page + done / pageSize, k / pageSize, background);
+                done += k;
+                continue;
+            }
+            if (e == Errno.EFAULT) {
+                // Not in the page cache (the application removed it meanwhile): write it again, then map it.
+                long p = page + done / pageSize;
+                Memory.residency(viewAddress + p * pageSize, pageSize, residency);
+                if ((residency.get(JAVA_BYTE, 0) & 1) == 0) {
+                    int r = writeCachePage(p);
+                    if (r != DONE) {
+                        return r;
+                    }
+                }
+                continue;
+            }
+            int r = onError(e, page + done / pageSize, background);
+            if (r != DONE) {
+                return r;
+            }
+            done += pageSize;
+        }
+        return DONE;
+    }
+
+    // ---- background fill -------------------------------------------------------------------------
+
+    /**
+     * One bounded step of background fill: runs chosen by the prefetcher, at most {@link #MAX_RUN} pages
+     * or {@link #RUNS_PER_STEP} runs, so that a demand fault waits at most about one step.
+     */
+    private boolean backgroundStep() {
+        int pagesThisStep = 0;
+        for (int k = 0; k < RUNS_PER_STEP && pagesThisStep < MAX_RUN; k++) {
+            long start = prefetcher.nextStart(filled, dropped);
+            if (start < 0) {
+                if (fullyResidentAfter < 0 && filled.nextClearInBoth(0, dropped) < 0) {
+                    fullyResidentAfter = System.nanoTime() - startNanos;
+                }
+                return k > 0;
+            }
+            int max = Math.max(1, Math.min(prefetcher.window(), MAX_RUN - pagesThisStep));
+            int n = 1;
+            while (n < max && start + n < pages && !filled.get(start + n) && !dropped.get(start + n)) {
+                n++;
+            }
+            busySince = System.nanoTime() | 1;
+            try {
+                int r = fill(start, n, true);
+                if (r == FAILED) {
+                    // Left for demand faults, which retry and, if it keeps failing, fail loudly.
+                    readFailures++;
+                    dropped.setRange(start, n);
+                } else if (r == RETRY || r == GONE) {
+                    return true;
+                }
+                prefetcher.onRunDone(start, n);
+            } finally {
+                busySince = 0;
+            }
+            pagesThisStep += n;
+        }
+        return true;
+    }
+
+    // ---- events ----------------------------------------------------------------------------------
+
+    private void handleEvent(int i) {
+        events++;
+        EventType type = batch.type(i);
+        switch (type) {
+            case REMOVE -> forget(batch.rangeStart(i), batch.rangeEnd(i));
+            case UNMAP -> forget(batch.rangeStart(i), batch.rangeEnd(i));
+            case REMAP -> {
+                long from = batch.rangeStart(i);
+                long to = batch.rangeEnd(i);
+                long len = batch.remapLength(i);
+                if (from == base && len == length) {
+                    base = to;
+                } else {
+                    LOG.log(System.Logger.Level.WARNING, "region " + id + ": partial mremap of [0x" + Long.toHexString(from)
+                            + "+" + len + ") is not followed; the moved pages are no longer served here");
+                    forget(from, from + len);
+                }
+            }
+            case FORK -> adoptFork(i);
+            default -> LOG.log(System.Logger.Level.DEBUG, "region " + id + ": ignoring " + type);
+        }
+    }
+
+    /** The application dropped [start, end): those pages must be served again on their next touch, not refilled now. */
+    private void forget(long start, long end) {
+        long s = Math.max(start, base);
+        long e = Math.min(end, base + length);
+        if (e <= s) {
+            return;
+        }
+        long first = (s - base + pageSize - 1) / pageSize;
+        long last = (e - base) / pageSize;
+        for (long p = first; p < last; p++) {
+            if (filled.get(p)) {
+                removedPages++;
+            }
+            filled.clear(p);
+            dropped.set(p);
+        }
+        resident = filled.count();
+        fullyResidentAfter = -1;
+    }
+
+    /** A forked child inherited the region: serve its copy too, from the same source. */
+    private void adoptFork(int i) {
+        Userfaultfd childUffd = batch.claimFork(i);
+        try {
+            RegionServer c = new RegionServer(id, spec, childUffd, source, false, null, null, false, poisonAll, true, reporter);
+            c.base = base;
+            c.start();
+            LOG.log(System.Logger.Level.INFO, "region " + id + ": serving a forked child's copy");
+        } catch (RuntimeException e) {
+            childUffd.close();
+            reporter.failure(id, -1, "could not serve a forked child's copy of the region: " + e);
+        }
+    }
+
+    private void wakeQuietly(long pageAddress) {
+        Errno e = resolver.wake(pageAddress, pageSize);
+        if (e != Errno.NONE && e != Errno.ESRCH) {
+            LOG.log(System.Logger.Level.WARNING, "region " + id + ": UFFDIO_WAKE failed: " + e);
+        }
+    }
+
+    // ---- lifecycle and stats ---------------------------------------------------------------------
+
+    private void writeTouchLog() {
+        if (touchLog == null) {
+            return;
+        }
+        try {
+            touchLog.write(Path.of(spec.recordFirstTouch()), pageSize);
+        } catch (java.io.IOException | RuntimeException e) {
+            reporter.failure(id, -1, "could not write the first-touch recording " + spec.recordFirstTouch() + ": " + e);
+        }
+    }
+
+    synchronized RegionStats stats() {
+        latencyTotal.add(latency.getIntervalHistogram());
+        Histogram h = latencyTotal;
+        return new RegionStats(pages, resident, demandFaults, minorFaults, zeroFaults, prefetched, alreadyPresent,
+                removedPages, events, readFailures, poisoned,
+                h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(50), h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(99),
+                h.getMaxValue(), fullyResidentAfter, 0);
+    }
+
+    /** Stops the thread and releases the region's descriptors, mapping and source. */
+    void close() {
+        running = false;
+        stop.signal(1);
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            // Stuck in a source read: the descriptors stay open until the thread returns (never reused under it).
+            LOG.log(System.Logger.Level.ERROR, "region " + id + ": server thread did not stop; leaving it behind");
+            return;
+        }
+        stop.close();
+        uffd.close();
+        if (view != null) {
+            view.close();
+        }
+        if (ownsSource) {
+            source.close();
+        }
+        arena.close();
+    }
+
+    Thread thread() {
+        return thread;
+    }
+}

@@ -1,0 +1,22 @@
+/**
+ * Lazy memory served by an out-of-process pager: {@link io.uffd4j.pager.LazyRegion} hands the
+ * application an ordinary MemorySegment whose pages a separate JVM (the pager, supervised by another
+ * process) fills on first touch from a {@link io.uffd4j.pager.source.PageSource}.
+ */
+module io.uffd4j.pager {
+    requires transitive io.uffd4j.core;
+    requires HdrHistogram;
+    requires info.picocli;
+    requires me.tongfei.progressbar;
+    requires com.fasterxml.jackson.databind;
+    requires org.knowm.xchart;
+    requires java.desktop;
+
+    exports io.uffd4j.pager;
+    exports io.uffd4j.pager.source;
+    exports io.uffd4j.pager.cli;
+    exports io.uffd4j.pager.bench;
+
+    opens io.uffd4j.pager.cli to info.picocli;
+    opens io.uffd4j.pager.bench to info.picocli, com.fasterxml.jackson.databind;
+}

@@ -1,0 +1,128 @@
+/*
+ * Test client for ForkTest: a native process that opens a lazy region with the uffd4j pager daemon
+ * (speaking its protocol: protocol/Wire.java), touches part of it, then fork()s. The child inherits the
+ * region; with UFFD_FEATURE_EVENT_FORK its unfilled pages fault on a new userfaultfd that the pager
+ * must adopt and serve. Both processes verify every word against the generator source.
+ * usage: fork_client SOCKET ; prints "OK ..." and exits 0 on success.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PAGES 256
+#define PAGE 4096
+#define SEED 77
+
+struct api { uint64_t api, features, ioctls; };
+struct reg { uint64_t start, len, mode, ioctls; };
+
+static uint64_t word(uint64_t seed, uint64_t page, uint64_t w) {
+    uint64_t z = seed * 0x9E3779B97F4A7C15ULL + page * 0xBF58476D1CE4E5B9ULL + w * 0x94D049BB133111EBULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static int verify(const char *who, uint64_t *base, int from, int to) {
+    for (int p = from; p < to; p++)
+        for (int w = 0; w < PAGE / 8; w++)
+            if (base[(size_t) p * (PAGE / 8) + w] != word(SEED, p, w)) {
+                fprintf(stderr, "%s: wrong word %d of page %d\n", who, w, p);
+                return 0;
+            }
+    return 1;
+}
+
+static unsigned char out[4096];
+static size_t n;
+static void u8(int v) { out[n++] = (unsigned char) v; }
+static void u32(uint32_t v) { for (int i = 3; i >= 0; i--) u8((v >> (8 * i)) & 0xff); }
+static void u64(uint64_t v) { for (int i = 7; i >= 0; i--) u8((v >> (8 * i)) & 0xff); }
+static void utf(const char *s) { size_t l = strlen(s); u8((l >> 8) & 0xff); u8(l & 0xff); memcpy(out + n, s, l); n += l; }
+
+static void send_fd(int sock, int fd) {
+    char control[CMSG_SPACE(sizeof(int))] = { 0 };
+    struct iovec iov = { out, n };
+    struct msghdr m = { 0 };
+    m.msg_iov = &iov; m.msg_iovlen = 1;
+    if (fd >= 0) {
+        m.msg_control = control; m.msg_controllen = sizeof control;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        c->cmsg_level = SOL_SOCKET; c->cmsg_type = SCM_RIGHTS; c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    }
+    if (sendmsg(sock, &m, 0) < 0) { perror("sendmsg"); exit(1); }
+}
+
+/* Receives messages until one with the given tag arrives; returns its payload length. */
+static ssize_t receive(int sock, int tag, unsigned char *buf) {
+    for (;;) {
+        ssize_t r = recv(sock, buf, 65536, 0);
+        if (r <= 0) { fprintf(stderr, "pager connection closed\n"); exit(1); }
+        if (buf[1] == tag) return r;
+        if (buf[1] == 3) { fprintf(stderr, "pager refused the region: %.*s\n", (int) (r - 20), buf + 20); exit(1); }
+    }
+}
+
+int main(int argc, char **argv) {
+    if (argc != 2) { fprintf(stderr, "usage: %s SOCKET\n", argv[0]); return 2; }
+    static unsigned char buf[65536];
+    int sock = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    strncpy(addr.sun_path, argv[1], sizeof addr.sun_path - 1);
+    if (connect(sock, (struct sockaddr *) &addr, sizeof addr) < 0) { perror("connect"); return 1; }
+    receive(sock, 11, buf); /* Hello */
+
+    int uffd = (int) syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+    if (uffd < 0) { perror("userfaultfd"); return 1; }
+    struct api a = { 0xAA, (1 << 1) | (1 << 2) | (1 << 3) | (1 << 6), 0 }; /* FORK, REMAP, REMOVE, UNMAP */
+    if (ioctl(uffd, 0xC018AA3FUL, &a) < 0) { perror("UFFDIO_API"); return 1; }
+    size_t len = (size_t) PAGES * PAGE;
+    uint64_t *region = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    struct reg r = { (uint64_t) region, len, 1, 0 };
+    if (ioctl(uffd, 0xC020AA00UL, &r) < 0) { perror("UFFDIO_REGISTER"); return 1; }
+
+    char size[32];
+    snprintf(size, sizeof size, "%zu", len);
+    n = 0;
+    u8(1); u8(1);                          /* version, Open */
+    u64(1); u64(0);                        /* token, region id */
+    u64((uint64_t) region); u64(len); u64(PAGE);
+    utf("PRIVATE_ANONYMOUS");
+    u32(4); utf("EVENT_FORK"); utf("EVENT_REMAP"); utf("EVENT_REMOVE"); utf("EVENT_UNMAP");
+    utf("generator"); u32(2); utf("seed"); utf("77"); utf("size"); utf(size);
+    utf("NONE"); utf(""); utf(""); u32(3); u32((uint32_t) getpid());
+    u8(0); u8(0);                          /* recovering, poisonAll */
+    send_fd(sock, uffd);
+    receive(sock, 2, buf);                 /* Opened */
+    uint64_t id = 0;
+    for (int i = 0; i < 8; i++) id = (id << 8) | buf[10 + i];
+
+    if (!verify("parent before fork", region, 0, 64)) return 1;
+    pid_t child = fork();
+    if (child == 0) {
+        close(sock);
+        _exit(verify("child", region, 0, PAGES) ? 0 : 1);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) { fprintf(stderr, "child failed (status %d)\n", status); return 1; }
+    if (!verify("parent after fork", region, 64, PAGES)) return 1;
+
+    n = 0; u8(1); u8(4); u64(id);          /* Close */
+    send_fd(sock, -1);
+    receive(sock, 5, buf);                 /* Closed */
+    printf("OK parent and forked child read %d verified pages each\n", PAGES);
+    return 0;
+}
