@@ -5,7 +5,11 @@
  */
 module io.uffd4j.snapshot {
     requires transitive io.uffd4j.core;
+    requires transitive io.uffd4j.pager;
 
     exports io.uffd4j.snapshot.image;
     exports io.uffd4j.snapshot.live;
+    exports io.uffd4j.snapshot;
+    // created by class name inside the pager worker
+    exports io.uffd4j.snapshot.worker;
 }

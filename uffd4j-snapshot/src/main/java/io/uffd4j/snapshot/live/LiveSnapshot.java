@@ -9,6 +9,7 @@ import io.uffd4j.snapshot.image.ImageInfo;
 import io.uffd4j.snapshot.image.PageSink;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.util.BitSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -58,10 +59,12 @@ public final class LiveSnapshot implements AutoCloseable {
     private final AtomicLong savedByFault = new AtomicLong();
     private final AtomicLong savedBySaver = new AtomicLong();
     private final AtomicLong deferredCount = new AtomicLong();
-    private static final ThreadLocal<long[]> FAULT_DESTINATION = ThreadLocal.withInitial(() -> new long[1]);
+    private final AtomicBitSet writtenAfterInstant;
+    private static final ThreadLocal<MemorySegment[]> FAULT_DESTINATION = ThreadLocal.withInitial(() -> new MemorySegment[1]);
     private BitSet absentAtInstant = new BitSet();
     private long zeroAtInstant;
     private long armNanos;
+    private long scanNanos;
     private long armedAt;
     private long finishedAt;
     private volatile boolean aborted;
@@ -93,6 +96,7 @@ public final class LiveSnapshot implements AutoCloseable {
         this.slots = new SlotPool(options.bufferBytes(), pageSize);
         this.saved = new SavedPages(slots.capacity());
         this.deferred = new DeferredFaults(pages);
+        this.writtenAfterInstant = new AtomicBitSet(pages);
         this.reserveForFaults = Math.max(1, slots.capacity() / 4);
     }
 
@@ -107,7 +111,9 @@ public final class LiveSnapshot implements AutoCloseable {
         uffd.resolver().progress().orThrow();
         armNanos = System.nanoTime() - t0;
         armedAt = t0;
+        long s0 = System.nanoTime();
         BitSet present = presentAtInstant.get();
+        scanNanos = System.nanoTime() - s0;
         BitSet abs = new BitSet(pages);
         abs.set(0, pages);
         abs.andNot(present);
@@ -201,8 +207,8 @@ public final class LiveSnapshot implements AutoCloseable {
             // SAVING: whoever saves it unprotects and wakes it.
             return s != UNSAVED;
         }
-        long[] dst = FAULT_DESTINATION.get();
-        dst[0] = slots.address(slot);
+        MemorySegment[] dst = FAULT_DESTINATION.get();
+        dst[0] = slots.segment(slot);
         try {
             readInto(page, 1, dst);
         } catch (IOException | RuntimeException e) {
@@ -215,11 +221,12 @@ public final class LiveSnapshot implements AutoCloseable {
         state.set(page, SAVED);
         saved.put(page, slot);
         savedByFault.incrementAndGet();
+        writtenAfterInstant.set(page);
         unprotect(resolver, page, 1);
         return true;
     }
 
-    private void readInto(int firstPage, int n, long[] destinations) throws IOException {
+    private void readInto(int firstPage, int n, MemorySegment[] destinations) throws IOException {
         boolean isAbsent = absentAtInstant.get(firstPage);
         (isAbsent && absent != null ? absent : current).readPages(firstPage, n, destinations);
     }
@@ -234,7 +241,7 @@ public final class LiveSnapshot implements AutoCloseable {
     /** Walks the range, saving runs of unsaved pages of the same kind (present or absent at the instant). */
     private void saverLoop() {
         Resolver resolver = uffd.newResolver();
-        long[] dst = new long[options.runPages()];
+        MemorySegment[] dst = new MemorySegment[options.runPages()];
         int[] runSlots = new int[options.runPages()];
         try {
             int p = 0;
@@ -260,7 +267,7 @@ public final class LiveSnapshot implements AutoCloseable {
                         break;
                     }
                     runSlots[n] = slot;
-                    dst[n] = slots.address(slot);
+                    dst[n] = slots.segment(slot);
                     n++;
                 }
                 if (n == 0) {
@@ -273,7 +280,9 @@ public final class LiveSnapshot implements AutoCloseable {
                     saved.put(p + k, runSlots[k]);
                 }
                 savedBySaver.addAndGet(n);
-                unprotect(resolver, p, n);
+                if (options.unprotectSaved()) {
+                    unprotect(resolver, p, n);
+                }
                 p += n;
             }
         } catch (IOException | RuntimeException e) {
@@ -374,6 +383,21 @@ public final class LiveSnapshot implements AutoCloseable {
         while ((page = deferred.poll()) >= 0) {
             resolver.wake(start + page * pageSize, pageSize);
         }
+    }
+
+    /**
+     * Pages written after the instant (each faulted and was saved copy-on-write). With
+     * {@link SnapshotOptions#unprotectSaved()} off, every other page stays write-protected after the
+     * snapshot, so these are exactly the pages that changed since the image: the start of dirty tracking
+     * for an incremental snapshot.
+     */
+    public BitSet writtenAfterInstant() {
+        return writtenAfterInstant.toBitSet();
+    }
+
+    /** Time the presence scan at the instant took. */
+    public long scanNanos() {
+        return scanNanos;
     }
 
     public SnapshotStats stats() {

@@ -1,6 +1,7 @@
 package io.uffd4j.snapshot.live;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 
 /**
  * Reads the current contents of pages of the snapshotted region without faulting on it: for a region
@@ -10,8 +11,8 @@ import java.io.IOException;
  */
 public interface PageReader {
     /**
-     * Copies {@code pages} whole pages starting at {@code firstPage} into the native buffers at
+     * Copies {@code pages} whole pages starting at {@code firstPage} into the native buffers
      * {@code destinations[0..pages)} (one page each).
      */
-    void readPages(long firstPage, int pages, long[] destinations) throws IOException;
+    void readPages(long firstPage, int pages, MemorySegment[] destinations) throws IOException;
 }

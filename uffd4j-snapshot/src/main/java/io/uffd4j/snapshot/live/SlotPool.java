@@ -13,6 +13,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class SlotPool implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment memory;
+    private final MemorySegment[] slotSegments;
     private final long pageSize;
     private final int[] free;
     private int freeCount;
@@ -24,6 +25,10 @@ final class SlotPool implements AutoCloseable {
         int slots = (int) Math.max(1, bufferBytes / pageSize);
         this.pageSize = pageSize;
         this.memory = arena.allocate(slots * pageSize, 4096);
+        this.slotSegments = new MemorySegment[slots];
+        for (int i = 0; i < slots; i++) {
+            slotSegments[i] = memory.asSlice(i * pageSize, pageSize);
+        }
         this.free = new int[slots];
         for (int i = 0; i < slots; i++) {
             free[i] = slots - 1 - i;
@@ -35,12 +40,8 @@ final class SlotPool implements AutoCloseable {
         return free.length;
     }
 
-    long address(int slot) {
-        return memory.address() + slot * pageSize;
-    }
-
     MemorySegment segment(int slot) {
-        return memory.asSlice(slot * pageSize, pageSize);
+        return slotSegments[slot];
     }
 
     /** A slot, or -1 if none is free. */

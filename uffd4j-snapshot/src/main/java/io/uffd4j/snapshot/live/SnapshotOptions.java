@@ -7,8 +7,11 @@ package io.uffd4j.snapshot.live;
  *                    that faults on a page not yet saved waits for the image writer (throttling) instead
  *                    of memory growing: peak extra memory is bounded by this.
  * @param runPages    pages the background saver reads and unprotects per step (amortizes the calls)
+ * @param unprotectSaved whether the background saver unprotects what it saved (default). Off keeps every
+ *                    page not written since the instant protected after the snapshot, so that the next
+ *                    write to it is still seen (the start of dirty tracking for incremental snapshots).
  */
-public record SnapshotOptions(long bufferBytes, int runPages) {
+public record SnapshotOptions(long bufferBytes, int runPages, boolean unprotectSaved) {
     public SnapshotOptions {
         if (bufferBytes < 64 * 1024) {
             throw new IllegalArgumentException("buffer must be at least 64 KiB, was " + bufferBytes);
@@ -18,8 +21,16 @@ public record SnapshotOptions(long bufferBytes, int runPages) {
         }
     }
 
-    /** 64 MiB of buffer, runs of 64 pages. */
+    public SnapshotOptions(long bufferBytes, int runPages) {
+        this(bufferBytes, runPages, true);
+    }
+
+    /** 64 MiB of buffer, runs of 64 pages, saved pages unprotected. */
     public static SnapshotOptions defaults() {
-        return new SnapshotOptions(64L << 20, 64);
+        return new SnapshotOptions(64L << 20, 64, true);
+    }
+
+    public SnapshotOptions withUnprotectSaved(boolean on) {
+        return new SnapshotOptions(bufferBytes, runPages, on);
     }
 }

@@ -117,7 +117,7 @@ class InProcessSnapshotTest {
                         }
                     }
                     for (int k = 0; k < n; k++) {
-                        Libc.memcpy(dst[k], base + (first + k) * PAGE, PAGE);
+                        Libc.memcpy(dst[k].address(), base + (first + k) * PAGE, PAGE);
                     }
                 };
                 boolean small = bufferBytes < 1 << 20;

@@ -1,0 +1,224 @@
+package io.uffd4j.snapshot;
+
+import io.uffd4j.pager.LazyRegion;
+import io.uffd4j.pager.Pager;
+import io.uffd4j.pager.source.SourceSpec;
+import io.uffd4j.snapshot.image.SnapshotChain;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * Writers stamp pages of a live region with plain MemorySegment stores while snapshots (a full one,
+ * then deltas) are taken, and every image is proven equal to the region at its instant.
+ *
+ * <p>The proof needs no clock: writer w owns the pages p with p mod W == w and, for its n-th write,
+ * stores the stamp (w, n) into the first word of a page chosen by its own seeded random sequence,
+ * then publishes n as its progress word (release store) in the region's last page. An image therefore
+ * carries each writer's progress P at the instant; replaying the writer's sequence up to P gives the
+ * exact expected stamp of each of its pages, except that write P + 1 may have been stored but not yet
+ * published (then the page holds either value).
+ *
+ * <p>Run in-process by {@link LiveSnapshotTest} and in child JVMs under each collector with a GC
+ * storm by {@link SnapshotGcStormTest}. Prints progress lines and "OK ..." on success.
+ */
+public final class SnapshotWorkload {
+    static final long PAGE = 4096;
+    static final VarHandle LONG = JAVA_LONG.varHandle();
+
+    /** What to run. */
+    record Config(int dataPages, int writers, int deltas, long seed, boolean gcStorm, boolean memfd, long bufferBytes,
+                  Path dir) {}
+
+    public static void main(String[] args) throws Exception {
+        Config c = new Config(Integer.parseInt(args[0]), Integer.parseInt(args[1]), Integer.parseInt(args[2]),
+                Long.parseLong(args[3]), Boolean.parseBoolean(args[4]), Boolean.parseBoolean(args[5]),
+                Long.parseLong(args[6]), Path.of(args[7]));
+        System.out.println(run(c));
+    }
+
+    static String run(Config c) throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong gcs = new AtomicLong();
+        AtomicLong writes = new AtomicLong();
+        List<Thread> writers = new ArrayList<>();
+        long size = (c.dataPages() + 1) * PAGE;
+        StringBuilder report = new StringBuilder();
+        List<Path> images = new ArrayList<>();
+        try (Pager pager = Pager.launch();
+             LazyRegion region = LazyRegion.builder(size).pager(pager).writeProtectable(true).dirtyTracking(true)
+                     .backing(c.memfd() ? io.uffd4j.pager.Backing.SHARED_MEMFD : io.uffd4j.pager.Backing.PRIVATE_ANONYMOUS)
+                     .source(SourceSpec.zeros()).open()) {
+            MemorySegment memory = region.segment();
+            for (int w = 0; w < c.writers(); w++) {
+                int writer = w;
+                writers.add(Thread.ofPlatform().name("writer-" + w).start(() -> write(memory, c, writer, stop, writes)));
+            }
+            Thread storm = c.gcStorm() ? Thread.ofPlatform().daemon().name("gc-storm").start(() -> storm(stop, gcs)) : null;
+            Thread progress = Thread.ofPlatform().daemon().start(() -> {
+                while (!stop.get()) {
+                    sleep(2000);
+                    System.out.println("progress writes=" + writes.get() + " gcs=" + gcs.get());
+                }
+            });
+            try {
+                takeSnapshots(region, c, report, images);
+            } catch (Throwable t) {
+                System.out.println("FAILED: " + t);
+                t.printStackTrace(System.out);
+                throw t;
+            } finally {
+                // The writers must be gone before the region closes (closing revokes their segment).
+                stop.set(true);
+                for (Thread t : writers) {
+                    t.join(30_000);
+                    if (t.isAlive()) {
+                        System.out.println(t.getName() + " is stuck: " + java.util.Arrays.toString(t.getStackTrace()));
+                    }
+                }
+                if (storm != null) {
+                    storm.join();
+                }
+                progress.interrupt();
+            }
+            for (Path image : images) {
+                verify(image, c);
+            }
+            verifyRestore(pager, images.getLast(), c);
+        }
+        return "OK " + report + "writes " + writes.get() + ", gcs " + gcs.get();
+    }
+
+    private static void takeSnapshots(LazyRegion region, Config c, StringBuilder report, List<Path> images) throws Exception {
+        Snapshotter snapshots = Snapshotter.of(region);
+        sleep(300);
+        Path full = c.dir().resolve("s0.u4snap");
+        TakenSnapshot s = snapshots.full(full, Snapshotter.Options.defaults().withBuffer(c.bufferBytes()));
+        SnapshotResult r = s.completion().get(120, TimeUnit.SECONDS);
+        images.add(full);
+        report.append(snapshots.lastInstantDetails()).append(' ');
+        report.append(String.format("full: pause %.2f ms, %d data + %d zero pages, %d saved on write, %d throttled, peak buffer %d KiB; ",
+                s.pause().toNanos() / 1e6, r.dataPages(), r.zeroPages(), r.savedByFault(), r.deferredFaults(),
+                r.peakBufferBytes() >> 10));
+        for (int d = 1; d <= c.deltas(); d++) {
+            sleep(200);
+            Path delta = c.dir().resolve("s" + d + ".u4snap");
+            TakenSnapshot ds = snapshots.delta(delta);
+            SnapshotResult dr = ds.completion().join();
+            images.add(delta);
+            report.append(String.format("delta %d: pause %.2f ms, %d pages; ", d, ds.pause().toNanos() / 1e6, dr.dataPages()));
+        }
+        sleep(100);
+    }
+
+    private static void write(MemorySegment memory, Config c, int w, AtomicBoolean stop, AtomicLong writes) {
+        SplittableRandom rnd = new SplittableRandom(c.seed() + w);
+        int owned = c.dataPages() / c.writers();
+        long progressAt = c.dataPages() * PAGE + w * 8L;
+        long n = 0;
+        while (!stop.get()) {
+            n++;
+            long page = w + (long) c.writers() * rnd.nextInt(owned);
+            memory.set(JAVA_LONG, page * PAGE + 8 * (1 + n % 500), n);   // dirty the page beyond its first word
+            memory.set(JAVA_LONG, page * PAGE, stamp(w, n));
+            LONG.setRelease(memory, progressAt, n);
+            if ((n & 1023) == 0) {
+                writes.addAndGet(1024);
+            }
+        }
+    }
+
+    static long stamp(int writer, long n) {
+        return ((long) writer << 48) | n;
+    }
+
+    /** The image must equal the region at its instant (see the class comment). */
+    static void verify(Path image, Config c) throws IOException {
+        try (SnapshotChain chain = SnapshotChain.open(image); Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(PAGE, 4096);
+            chain.readPage(c.dataPages(), buf);
+            int owned = c.dataPages() / c.writers();
+            for (int w = 0; w < c.writers(); w++) {
+                long published = buf.get(JAVA_LONG, w * 8L);
+                long[] last = new long[owned];
+                SplittableRandom rnd = new SplittableRandom(c.seed() + w);
+                for (long n = 1; n <= published; n++) {
+                    last[rnd.nextInt(owned)] = n;
+                }
+                int inFlight = rnd.nextInt(owned);    // write published + 1 may be stored already
+                MemorySegment page = arena.allocate(PAGE, 4096);
+                for (int k = 0; k < owned; k++) {
+                    long p = w + (long) c.writers() * k;
+                    chain.readPage(p, page);
+                    long got = page.get(JAVA_LONG, 0);
+                    long want = last[k] == 0 ? 0 : stamp(w, last[k]);
+                    boolean ok = got == want || (k == inFlight && got == stamp(w, published + 1));
+                    if (!ok) {
+                        throw new AssertionError(image.getFileName() + ": page " + p + " of writer " + w + " holds "
+                                + describe(got) + ", but at the instant it held " + describe(want)
+                                + " (writer progress " + published + ")");
+                    }
+                }
+            }
+        }
+    }
+
+    /** The restored region (lazily, through a pager) matches the images page by page. */
+    static void verifyRestore(Pager pager, Path newest, Config c) throws IOException {
+        try (LazyRegion restored = Snapshotter.restore(newest).pager(pager).open();
+             SnapshotChain chain = SnapshotChain.open(newest); Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(PAGE, 4096);
+            MemorySegment mem = restored.segment();
+            for (long p = 0; p <= c.dataPages(); p++) {
+                chain.readPage(p, buf);
+                long mismatch = MemorySegment.mismatch(mem, p * PAGE, (p + 1) * PAGE, buf, 0, PAGE);
+                if (mismatch != -1) {
+                    throw new AssertionError("restored page " + p + " differs from the image at byte " + mismatch);
+                }
+            }
+        }
+    }
+
+    private static String describe(long stamp) {
+        return stamp == 0 ? "nothing (zero)" : "(writer " + (stamp >>> 48) + ", write " + (stamp & ((1L << 48) - 1)) + ")";
+    }
+
+    private static void storm(AtomicBoolean stop, AtomicLong gcs) {
+        List<byte[]> keep = new ArrayList<>();
+        while (!stop.get()) {
+            for (int i = 0; i < 200; i++) {
+                keep.add(new byte[1024 + (i % 7) * 512]);
+            }
+            if (keep.size() > 2000) {
+                keep.clear();
+            }
+            System.gc();
+            gcs.incrementAndGet();
+            sleep(2);
+        }
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static Path tempDir() throws IOException {
+        return Files.createTempDirectory("uffd4j-snap");
+    }
+}
