@@ -103,7 +103,8 @@ public final class SnapshotWorkload {
 
     private static void takeSnapshots(LazyRegion region, Config c, StringBuilder report, List<Path> images) throws Exception {
         Snapshotter snapshots = Snapshotter.of(region);
-        sleep(300);
+        long hold = c.gcStorm() ? 1000 : 200;   // under a GC storm, let it rage between snapshots
+        sleep(hold);
         Path full = c.dir().resolve("s0.u4snap");
         TakenSnapshot s = snapshots.full(full, Snapshotter.Options.defaults().withBuffer(c.bufferBytes()));
         SnapshotResult r = s.completion().get(120, TimeUnit.SECONDS);
@@ -113,7 +114,7 @@ public final class SnapshotWorkload {
                 s.pause().toNanos() / 1e6, r.dataPages(), r.zeroPages(), r.savedByFault(), r.deferredFaults(),
                 r.peakBufferBytes() >> 10));
         for (int d = 1; d <= c.deltas(); d++) {
-            sleep(200);
+            sleep(hold);
             Path delta = c.dir().resolve("s" + d + ".u4snap");
             TakenSnapshot ds = snapshots.delta(delta);
             SnapshotResult dr = ds.completion().join();
@@ -121,6 +122,35 @@ public final class SnapshotWorkload {
             report.append(String.format("delta %d: pause %.2f ms, %d pages; ", d, ds.pause().toNanos() / 1e6, dr.dataPages()));
         }
         sleep(100);
+    }
+
+    /** The stamping writers of a config, started on a region's memory; {@link #close()} stops and joins them. */
+    static final class Writers implements AutoCloseable {
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final AtomicLong writes = new AtomicLong();
+        private final List<Thread> threads = new ArrayList<>();
+
+        Writers(MemorySegment memory, Config c) {
+            for (int w = 0; w < c.writers(); w++) {
+                int writer = w;
+                threads.add(Thread.ofPlatform().name("writer-" + w).start(() -> write(memory, c, writer, stop, writes)));
+            }
+        }
+
+        long writes() {
+            return writes.get();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join(30_000);
+                if (t.isAlive()) {
+                    throw new AssertionError(t.getName() + " is stuck: " + java.util.Arrays.toString(t.getStackTrace()));
+                }
+            }
+        }
     }
 
     private static void write(MemorySegment memory, Config c, int w, AtomicBoolean stop, AtomicLong writes) {
