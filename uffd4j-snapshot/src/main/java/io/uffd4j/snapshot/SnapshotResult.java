@@ -19,13 +19,16 @@ import java.util.Map;
  * @param deferredFaults  writer faults that waited for buffer space: throttling (full only)
  * @param peakBufferBytes most snapshot buffer in use (full only)
  * @param totalNanos      from the instant to the completed image (full only)
+ * @param timeline        when the background saver finished, the last page was written and the image synced (full only)
  */
 public record SnapshotResult(Path path, ImageKind kind, long dataPages, long zeroPages, long inheritedPages, long fileSize,
-                             long savedByFault, long savedBySaver, long deferredFaults, long peakBufferBytes, long totalNanos) {
+                             long savedByFault, long savedBySaver, long deferredFaults, long peakBufferBytes, long totalNanos,
+                             String timeline) {
     static SnapshotResult of(Map<String, String> m) {
         return new SnapshotResult(Path.of(m.get("path")), ImageKind.valueOf(m.get("kind")), num(m, "dataPages"),
                 num(m, "zeroPages"), num(m, "inheritedPages"), num(m, "fileSize"), num(m, "savedByFault"),
-                num(m, "savedBySaver"), num(m, "deferredFaults"), num(m, "peakBufferBytes"), num(m, "totalNanos"));
+                num(m, "savedBySaver"), num(m, "deferredFaults"), num(m, "peakBufferBytes"), num(m, "totalNanos"),
+                m.getOrDefault("timeline", ""));
     }
 
     private static long num(Map<String, String> m, String key) {

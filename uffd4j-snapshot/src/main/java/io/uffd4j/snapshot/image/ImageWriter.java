@@ -109,6 +109,57 @@ public final class ImageWriter implements PageSink {
         recorded++;
     }
 
+    /** Records several pages with one gathering write of the non-zero ones (appended in order). */
+    private final CRC32C crc = new CRC32C();
+    private ByteBuffer[] gather = new ByteBuffer[64];
+
+    @Override
+    public synchronized void writePages(long[] pages, MemorySegment[] contents, int n) throws IOException {
+        if (gather.length < n) {
+            gather = new ByteBuffer[n];
+        }
+        ByteBuffer[] buffers = gather;
+        int data = 0;
+        long firstBlock = blocks;
+        for (int k = 0; k < n; k++) {
+            int i = checkPage(pages[k]);
+            MemorySegment c = contents[k];
+            if (c.byteSize() != pageSize) {
+                throw new IllegalArgumentException("a page is " + pageSize + " bytes, got " + c.byteSize());
+            }
+            if (isZero(c)) {
+                locations[i] = ImageFormat.location(PageState.ZERO, 0);
+                zeros++;
+                recorded++;
+                continue;
+            }
+            ByteBuffer buf = c.asByteBuffer();
+            crc.reset();
+            crc.update(buf);
+            buf.rewind();
+            crcs[i] = (int) crc.getValue();
+            locations[i] = ImageFormat.location(PageState.DATA, firstBlock + data);
+            buffers[data++] = buf;
+            recorded++;
+        }
+        if (data > 0) {
+            long position = dataOffset + firstBlock * pageSize;
+            long remaining = (long) data * pageSize;
+            int from = 0;
+            while (remaining > 0) {
+                channel.position(position);
+                long w = channel.write(buffers, from, data - from);
+                remaining -= w;
+                position += w;
+                while (from < data && !buffers[from].hasRemaining()) {
+                    from++;
+                }
+            }
+            blocks += data;
+            java.util.Arrays.fill(buffers, 0, data, null);
+        }
+    }
+
     /** Records page {@code page} as all zeros (never populated at the snapshot instant). */
     @Override
     public synchronized void markZero(long page) {

@@ -10,6 +10,13 @@ public interface PageSink extends AutoCloseable {
     /** Records a page's contents (exactly one page). */
     void writePage(long page, MemorySegment contents) throws IOException;
 
+    /** Records pages {@code pages[0..n)} with {@code contents[0..n)}; sinks that can write them at once do. */
+    default void writePages(long[] pages, MemorySegment[] contents, int n) throws IOException {
+        for (int i = 0; i < n; i++) {
+            writePage(pages[i], contents[i]);
+        }
+    }
+
     /** Records a page as all zeros without contents. */
     void markZero(long page);
 

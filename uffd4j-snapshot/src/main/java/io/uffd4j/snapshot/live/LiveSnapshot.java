@@ -64,6 +64,8 @@ public final class LiveSnapshot implements AutoCloseable {
     private BitSet absentAtInstant = new BitSet();
     private long zeroAtInstant;
     private long armNanos;
+    private volatile long saverDoneAt;
+    private volatile long writtenAt;
     private long scanNanos;
     private long armedAt;
     private long finishedAt;
@@ -250,26 +252,18 @@ public final class LiveSnapshot implements AutoCloseable {
                     p++;
                     continue;
                 }
-                int first = slots.acquire(reserveForFaults, 100);
-                if (first < 0) {
+                int got = slots.acquireUpTo(options.runPages(), reserveForFaults, 100, runSlots);
+                if (got == 0) {
                     continue;
                 }
-                runSlots[0] = first;
                 int n = 0;
                 boolean kind = absentAtInstant.get(p);
-                while (n < options.runPages() && p + n < pages && absentAtInstant.get(p + n) == kind) {
-                    int slot = n == 0 ? first : slots.tryAcquire(reserveForFaults);
-                    if (slot < 0) {
-                        break;
-                    }
-                    if (!state.compareAndSet(p + n, UNSAVED, SAVING)) {
-                        slots.release(slot);
-                        break;
-                    }
-                    runSlots[n] = slot;
-                    dst[n] = slots.segment(slot);
+                while (n < got && p + n < pages && absentAtInstant.get(p + n) == kind
+                        && state.compareAndSet(p + n, UNSAVED, SAVING)) {
+                    dst[n] = slots.segment(runSlots[n]);
                     n++;
                 }
+                slots.releaseAll(runSlots, n, got - n);
                 if (n == 0) {
                     p++;
                     continue;
@@ -277,14 +271,19 @@ public final class LiveSnapshot implements AutoCloseable {
                 readInto(p, n, dst);
                 for (int k = 0; k < n; k++) {
                     state.set(p + k, SAVED);
-                    saved.put(p + k, runSlots[k]);
                 }
+                saved.putRun(p, runSlots, n);
                 savedBySaver.addAndGet(n);
                 if (options.unprotectSaved()) {
                     unprotect(resolver, p, n);
+                } else {
+                    // Writers that faulted while the run was being saved wait for us: let them retry (their
+                    // page is saved now, so their next fault unprotects it).
+                    resolver.wake(start + p * pageSize, n * pageSize);
                 }
                 p += n;
             }
+            saverDoneAt = System.nanoTime();
         } catch (IOException | RuntimeException e) {
             fail(e);
         } catch (InterruptedException e) {
@@ -295,21 +294,29 @@ public final class LiveSnapshot implements AutoCloseable {
     /** Drains saved pages into the image, finishes faults deferred for lack of buffer, completes the image. */
     private void writerLoop() {
         Resolver resolver = uffd.newResolver();
-        long[] pageOut = new long[1];
-        int[] slotOut = new int[1];
+        int batch = 64;
+        long[] pageOut = new long[batch];
+        int[] slotOut = new int[batch];
+        MemorySegment[] contents = new MemorySegment[batch];
         long recorded = zeroAtInstant;
         try {
             while (recorded < pages && !aborted) {
-                if (saved.take(10_000_000L, pageOut, slotOut)) {
-                    image.writePage(pageOut[0], slots.segment(slotOut[0]));
-                    recorded++;
-                    // A throttled writer gets the freed slot before the background saver can take it;
-                    // saveWithSlot either uses the slot or gives it back.
-                    int page = deferred.poll();
-                    if (page < 0) {
-                        slots.release(slotOut[0]);
-                    } else if (!saveWithSlot(page, slotOut[0], resolver)) {
-                        deferred.add(page);
+                int n = saved.takeBatch(10_000_000L, pageOut, slotOut, batch);
+                if (n > 0) {
+                    for (int k = 0; k < n; k++) {
+                        contents[k] = slots.segment(slotOut[k]);
+                    }
+                    image.writePages(pageOut, contents, n);
+                    recorded += n;
+                    for (int k = 0; k < n; k++) {
+                        // A throttled writer gets the freed slot before the background saver can take it;
+                        // saveWithSlot either uses the slot or gives it back.
+                        int page = deferred.poll();
+                        if (page < 0) {
+                            slots.release(slotOut[k]);
+                        } else if (!saveWithSlot(page, slotOut[k], resolver)) {
+                            deferred.add(page);
+                        }
                     }
                 }
                 int page;
@@ -321,6 +328,7 @@ public final class LiveSnapshot implements AutoCloseable {
                 }
             }
             if (!aborted) {
+                writtenAt = System.nanoTime();
                 ImageInfo info = image.complete();
                 finishedAt = System.nanoTime();
                 completion.complete(info);
@@ -393,6 +401,12 @@ public final class LiveSnapshot implements AutoCloseable {
      */
     public BitSet writtenAfterInstant() {
         return writtenAfterInstant.toBitSet();
+    }
+
+    /** Nanoseconds from the instant to: the saver's end, the last page written, the image completed (synced). */
+    public String timeline() {
+        return String.format("saver %.1f ms, written %.1f ms, completed %.1f ms", (saverDoneAt - armedAt) / 1e6,
+                (writtenAt - armedAt) / 1e6, (finishedAt - armedAt) / 1e6);
     }
 
     /** Time the presence scan at the instant took. */

@@ -36,6 +36,25 @@ final class SavedPages {
         }
     }
 
+    /** Appends {@code n} consecutive pages from {@code firstPage}, with their slots. */
+    void putRun(long firstPage, int[] slotsIn, int n) {
+        lock.lock();
+        try {
+            if (size + n > pages.length) {
+                throw new IllegalStateException("saved-page queue overflow");
+            }
+            for (int k = 0; k < n; k++) {
+                int i = (head + size) % pages.length;
+                pages[i] = firstPage + k;
+                slots[i] = slotsIn[k];
+                size++;
+            }
+            notEmpty.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Waits up to {@code nanos} for an entry; on success stores it in {@code pageOut[0]}, {@code slotOut[0]}. */
     boolean take(long nanos, long[] pageOut, int[] slotOut) throws InterruptedException {
         lock.lock();
@@ -52,6 +71,30 @@ final class SavedPages {
             head = (head + 1) % pages.length;
             size--;
             return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits up to {@code nanos} for entries and takes up to {@code max} of them; returns how many. */
+    int takeBatch(long nanos, long[] pagesOut, int[] slotsOut, int max) throws InterruptedException {
+        lock.lock();
+        try {
+            long left = nanos;
+            while (size == 0) {
+                if (left <= 0) {
+                    return 0;
+                }
+                left = notEmpty.awaitNanos(left);
+            }
+            int n = Math.min(max, size);
+            for (int k = 0; k < n; k++) {
+                pagesOut[k] = pages[head];
+                slotsOut[k] = slots[head];
+                head = (head + 1) % pages.length;
+            }
+            size -= n;
+            return n;
         } finally {
             lock.unlock();
         }

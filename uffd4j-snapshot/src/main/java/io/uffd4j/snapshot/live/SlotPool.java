@@ -59,6 +59,46 @@ final class SlotPool implements AutoCloseable {
         }
     }
 
+    /**
+     * Up to {@code max} slots into {@code out}, leaving at least {@code leave} free for others, waiting up
+     * to {@code millis} for the first; returns how many (0 on timeout).
+     */
+    int acquireUpTo(int max, int leave, long millis, int[] out) throws InterruptedException {
+        lock.lock();
+        try {
+            long nanos = TimeUnit.MILLISECONDS.toNanos(millis);
+            while (freeCount <= leave) {
+                if (nanos <= 0) {
+                    return 0;
+                }
+                nanos = available.awaitNanos(nanos);
+            }
+            int n = Math.min(max, freeCount - leave);
+            for (int i = 0; i < n; i++) {
+                out[i] = take();
+            }
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Returns {@code n} slots at once. */
+    void releaseAll(int[] slots, int from, int n) {
+        if (n <= 0) {
+            return;
+        }
+        lock.lock();
+        try {
+            for (int i = from; i < from + n; i++) {
+                free[freeCount++] = slots[i];
+            }
+            available.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** A slot, leaving at least {@code leave} free for others, waiting up to {@code millis}; -1 on timeout. */
     int acquire(int leave, long millis) throws InterruptedException {
         lock.lock();

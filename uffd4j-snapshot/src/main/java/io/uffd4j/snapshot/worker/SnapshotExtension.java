@@ -165,6 +165,7 @@ public final class SnapshotExtension implements RegionExtension {
     private void fullDone(LiveSnapshot snap, Path target, ImageInfo info, Throwable failure) {
         SnapshotStats stats = snap.stats();
         BitSet written = snap.writtenAfterInstant();
+        String timeline = snap.timeline();
         Thread.ofPlatform().daemon().name("uffd4j-snapshot-finish").start(() -> {
             snap.close();
             synchronized (lock) {
@@ -179,6 +180,7 @@ public final class SnapshotExtension implements RegionExtension {
                 }
                 lastImage = target.toString();
                 Map<String, String> done = describe(info, stats);
+                done.put("timeline", timeline);
                 if (region.trackingUserfaultfd().isEmpty()) {
                     state = State.IDLE;
                     region.handleWriteProtectFaults(null);
