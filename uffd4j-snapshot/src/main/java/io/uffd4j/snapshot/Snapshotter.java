@@ -136,6 +136,16 @@ public final class Snapshotter {
         return delta(target, Quiesce.STOP_PROCESS);
     }
 
+    /** Progress of a full snapshot: pages saved so far and pages in the region (both 0 when none runs). */
+    public record Progress(long saved, long pages, long savedByWrites, long throttled) {}
+
+    /** Asks the pager how far the running full snapshot is. */
+    public Progress progress() {
+        Map<String, String> m = call("status", Map.of());
+        return new Progress(Long.parseLong(m.getOrDefault("saved", "0")), Long.parseLong(m.getOrDefault("pages", "0")),
+                Long.parseLong(m.getOrDefault("savedByFault", "0")), Long.parseLong(m.getOrDefault("deferredFaults", "0")));
+    }
+
     /** The pager's timing of the last snapshot instant (stop, switch, arm and scan in nanoseconds), for diagnosis. */
     public Map<String, String> lastInstantDetails() {
         return lastReply;

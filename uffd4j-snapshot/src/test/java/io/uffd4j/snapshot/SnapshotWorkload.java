@@ -4,6 +4,7 @@ import io.uffd4j.pager.LazyRegion;
 import io.uffd4j.pager.Pager;
 import io.uffd4j.pager.source.SourceSpec;
 import io.uffd4j.snapshot.image.SnapshotChain;
+import io.uffd4j.snapshot.verify.StampedWriters;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -52,25 +53,20 @@ public final class SnapshotWorkload {
     static String run(Config c) throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong gcs = new AtomicLong();
-        AtomicLong writes = new AtomicLong();
-        List<Thread> writers = new ArrayList<>();
-        long size = (c.dataPages() + 1) * PAGE;
         StringBuilder report = new StringBuilder();
         List<Path> images = new ArrayList<>();
+        long writes;
         try (Pager pager = Pager.launch();
-             LazyRegion region = LazyRegion.builder(size).pager(pager).writeProtectable(true).dirtyTracking(true)
+             LazyRegion region = LazyRegion.builder(layout(c).regionBytes()).pager(pager).writeProtectable(true)
+                     .dirtyTracking(true)
                      .backing(c.memfd() ? io.uffd4j.pager.Backing.SHARED_MEMFD : io.uffd4j.pager.Backing.PRIVATE_ANONYMOUS)
                      .source(SourceSpec.zeros()).open()) {
-            MemorySegment memory = region.segment();
-            for (int w = 0; w < c.writers(); w++) {
-                int writer = w;
-                writers.add(Thread.ofPlatform().name("writer-" + w).start(() -> write(memory, c, writer, stop, writes)));
-            }
+            StampedWriters writers = new StampedWriters(region.segment(), layout(c));
             Thread storm = c.gcStorm() ? Thread.ofPlatform().daemon().name("gc-storm").start(() -> storm(stop, gcs)) : null;
             Thread progress = Thread.ofPlatform().daemon().start(() -> {
                 while (!stop.get()) {
                     sleep(2000);
-                    System.out.println("progress writes=" + writes.get() + " gcs=" + gcs.get());
+                    System.out.println("progress writes=" + writers.writes() + " gcs=" + gcs.get());
                 }
             });
             try {
@@ -82,23 +78,19 @@ public final class SnapshotWorkload {
             } finally {
                 // The writers must be gone before the region closes (closing revokes their segment).
                 stop.set(true);
-                for (Thread t : writers) {
-                    t.join(30_000);
-                    if (t.isAlive()) {
-                        System.out.println(t.getName() + " is stuck: " + java.util.Arrays.toString(t.getStackTrace()));
-                    }
-                }
+                writers.close();
                 if (storm != null) {
                     storm.join();
                 }
                 progress.interrupt();
             }
+            writes = writers.writes();
             for (Path image : images) {
                 verify(image, c);
             }
             verifyRestore(pager, images.getLast(), c);
         }
-        return "OK " + report + "writes " + writes.get() + ", gcs " + gcs.get();
+        return "OK " + report + "writes " + writes + ", gcs " + gcs.get();
     }
 
     private static void takeSnapshots(LazyRegion region, Config c, StringBuilder report, List<Path> images) throws Exception {
@@ -124,85 +116,12 @@ public final class SnapshotWorkload {
         sleep(100);
     }
 
-    /** The stamping writers of a config, started on a region's memory; {@link #close()} stops and joins them. */
-    static final class Writers implements AutoCloseable {
-        private final AtomicBoolean stop = new AtomicBoolean();
-        private final AtomicLong writes = new AtomicLong();
-        private final List<Thread> threads = new ArrayList<>();
-
-        Writers(MemorySegment memory, Config c) {
-            for (int w = 0; w < c.writers(); w++) {
-                int writer = w;
-                threads.add(Thread.ofPlatform().name("writer-" + w).start(() -> write(memory, c, writer, stop, writes)));
-            }
-        }
-
-        long writes() {
-            return writes.get();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            stop.set(true);
-            for (Thread t : threads) {
-                t.join(30_000);
-                if (t.isAlive()) {
-                    throw new AssertionError(t.getName() + " is stuck: " + java.util.Arrays.toString(t.getStackTrace()));
-                }
-            }
-        }
+    static StampedWriters.Layout layout(Config c) {
+        return new StampedWriters.Layout(c.dataPages(), c.writers(), c.seed());
     }
 
-    private static void write(MemorySegment memory, Config c, int w, AtomicBoolean stop, AtomicLong writes) {
-        SplittableRandom rnd = new SplittableRandom(c.seed() + w);
-        int owned = c.dataPages() / c.writers();
-        long progressAt = c.dataPages() * PAGE + w * 8L;
-        long n = 0;
-        while (!stop.get()) {
-            n++;
-            long page = w + (long) c.writers() * rnd.nextInt(owned);
-            memory.set(JAVA_LONG, page * PAGE + 8 * (1 + n % 500), n);   // dirty the page beyond its first word
-            memory.set(JAVA_LONG, page * PAGE, stamp(w, n));
-            LONG.setRelease(memory, progressAt, n);
-            if ((n & 1023) == 0) {
-                writes.addAndGet(1024);
-            }
-        }
-    }
-
-    static long stamp(int writer, long n) {
-        return ((long) writer << 48) | n;
-    }
-
-    /** The image must equal the region at its instant (see the class comment). */
     static void verify(Path image, Config c) throws IOException {
-        try (SnapshotChain chain = SnapshotChain.open(image); Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(PAGE, 4096);
-            chain.readPage(c.dataPages(), buf);
-            int owned = c.dataPages() / c.writers();
-            for (int w = 0; w < c.writers(); w++) {
-                long published = buf.get(JAVA_LONG, w * 8L);
-                long[] last = new long[owned];
-                SplittableRandom rnd = new SplittableRandom(c.seed() + w);
-                for (long n = 1; n <= published; n++) {
-                    last[rnd.nextInt(owned)] = n;
-                }
-                int inFlight = rnd.nextInt(owned);    // write published + 1 may be stored already
-                MemorySegment page = arena.allocate(PAGE, 4096);
-                for (int k = 0; k < owned; k++) {
-                    long p = w + (long) c.writers() * k;
-                    chain.readPage(p, page);
-                    long got = page.get(JAVA_LONG, 0);
-                    long want = last[k] == 0 ? 0 : stamp(w, last[k]);
-                    boolean ok = got == want || (k == inFlight && got == stamp(w, published + 1));
-                    if (!ok) {
-                        throw new AssertionError(image.getFileName() + ": page " + p + " of writer " + w + " holds "
-                                + describe(got) + ", but at the instant it held " + describe(want)
-                                + " (writer progress " + published + ")");
-                    }
-                }
-            }
-        }
+        StampedWriters.verify(image, layout(c));
     }
 
     /** The restored region (lazily, through a pager) matches the images page by page. */
@@ -219,10 +138,6 @@ public final class SnapshotWorkload {
                 }
             }
         }
-    }
-
-    private static String describe(long stamp) {
-        return stamp == 0 ? "nothing (zero)" : "(writer " + (stamp >>> 48) + ", write " + (stamp & ((1L << 48) - 1)) + ")";
     }
 
     private static void storm(AtomicBoolean stop, AtomicLong gcs) {

@@ -83,9 +83,24 @@ public final class SnapshotExtension implements RegionExtension {
         return switch (operation) {
             case "full" -> full(args);
             case "delta" -> delta(args);
-            case "status" -> Map.of("state", state.name(), "lastImage", lastImage == null ? "" : lastImage);
+            case "status" -> status();
             default -> throw new IllegalArgumentException("unknown snapshot operation " + operation);
         };
+    }
+
+    private Map<String, String> status() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("state", state.name());
+        m.put("lastImage", lastImage == null ? "" : lastImage);
+        LiveSnapshot snap = active;
+        if (snap != null) {
+            SnapshotStats st = snap.stats();
+            m.put("pages", Long.toString(st.pages()));
+            m.put("saved", Long.toString(st.savedByFault() + st.savedBySaver() + st.zeroAtInstant()));
+            m.put("savedByFault", Long.toString(st.savedByFault()));
+            m.put("deferredFaults", Long.toString(st.deferredFaults()));
+        }
+        return m;
     }
 
     // ---- full snapshots --------------------------------------------------------------------------
