@@ -4,6 +4,8 @@
  */
 module io.uffd4j.bench {
     requires io.uffd4j.core;
+    requires io.uffd4j.pager;
+    requires io.uffd4j.snapshot;
     requires HdrHistogram;
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
@@ -12,6 +14,9 @@ module io.uffd4j.bench {
     requires java.management;
 
     exports io.uffd4j.bench.faults;
+    exports io.uffd4j.bench.snapshot;
+    exports io.uffd4j.bench.support;
 
     opens io.uffd4j.bench.faults to info.picocli, com.fasterxml.jackson.databind;
+    opens io.uffd4j.bench.snapshot to info.picocli, com.fasterxml.jackson.databind;
 }

@@ -16,6 +16,7 @@ module io.uffd4j.pager {
     exports io.uffd4j.pager.source;
     exports io.uffd4j.pager.cli;
     exports io.uffd4j.pager.bench;
+    exports io.uffd4j.pager.spi;
 
     opens io.uffd4j.pager.cli to info.picocli;
     opens io.uffd4j.pager.bench to info.picocli, com.fasterxml.jackson.databind;

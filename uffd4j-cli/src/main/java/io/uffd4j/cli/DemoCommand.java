@@ -51,6 +51,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "Size of the lazily restored image in MiB; 0 skips that part (default: ${DEFAULT-VALUE}).")
     int lazyMegabytes;
 
+    @Option(names = "--snapshot-mib", defaultValue = "128", paramLabel = "MIB",
+            description = "Size of the region snapshotted live; 0 skips that part (default: ${DEFAULT-VALUE}).")
+    int snapshotMegabytes;
+
     @Mixin
     ColorOption color = new ColorOption();
 
@@ -94,6 +98,23 @@ final class DemoCommand implements Callable<Integer> {
                 ok = io.uffd4j.pager.cli.LazyRestoreDemo.run(new java.io.PrintStream(new WriterOutputStream(out), true), lazyMegabytes);
             } catch (java.io.IOException e) {
                 p.tagged("FAIL", Printer.Color.RED, "lazy restore: " + e.getMessage());
+                ok = false;
+            }
+            p.flush();
+            if (!ok) {
+                return Main.FAILURE;
+            }
+        }
+        if (snapshotMegabytes > 0) {
+            p.blank();
+            p.heading("Demo: live snapshot of " + snapshotMegabytes + " MiB while 4 threads keep writing it, restored lazily in a new JVM");
+            p.flush();
+            boolean ok;
+            try {
+                ok = io.uffd4j.snapshot.cli.SnapshotStory.run(new java.io.PrintStream(new WriterOutputStream(out), true),
+                        snapshotMegabytes);
+            } catch (Exception e) {
+                p.tagged("FAIL", Printer.Color.RED, "snapshot story: " + e);
                 ok = false;
             }
             p.flush();

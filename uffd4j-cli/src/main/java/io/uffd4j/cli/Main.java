@@ -12,7 +12,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "uffd4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Linux userfaultfd for Java 25: diagnose this machine, see it work, measure it.",
-        subcommands = {DoctorCommand.class, DemoCommand.class, io.uffd4j.pager.cli.RestoreCommand.class,
+        subcommands = {DoctorCommand.class, DemoCommand.class, io.uffd4j.snapshot.cli.SnapshotRestoreCommand.class,
+                io.uffd4j.snapshot.cli.SnapshotCommand.class,
                 io.uffd4j.pager.cli.PagerCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         synopsisSubcommandLabel = "COMMAND",
         footer = {"", "Start with: ./uffd4j doctor   then: ./uffd4j demo"})

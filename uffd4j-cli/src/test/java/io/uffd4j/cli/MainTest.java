@@ -49,7 +49,7 @@ class MainTest {
         assertEquals(Main.USAGE, run("demo", "--readers", "0").exitCode());
         Run bench = run("bench");
         assertEquals(Main.USAGE, bench.exitCode());
-        assertTrue(bench.err().contains("name a benchmark: faults, lazy"), bench.err());
+        assertTrue(bench.err().contains("name a benchmark: faults, lazy, snapshot"), bench.err());
     }
 
     @Test

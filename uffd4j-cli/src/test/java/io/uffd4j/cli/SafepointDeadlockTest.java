@@ -1,6 +1,6 @@
 package io.uffd4j.cli;
 
-import io.uffd4j.testing.ChildRun;
+import io.uffd4j.internal.ChildRun;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -20,6 +20,8 @@ public final class ProcessMemory implements AutoCloseable {
     private final int pid;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment iov = arena.allocate(32, 8);
+    private static final int MAX_IOV = 1024;
+    private final MemorySegment iovs = arena.allocate(16L * MAX_IOV, 8);
     private boolean closed;
 
     private ProcessMemory(int pid) {
@@ -56,6 +58,31 @@ public final class ProcessMemory implements AutoCloseable {
         long r = Libc.processVmWritev(pid, iov.address(), 1, iov.address() + 16, 1);
         if (r < 0) {
             throw failure("process_vm_writev", (int) -r, remoteAddress, length);
+        }
+        return r;
+    }
+
+    /**
+     * Copies {@code count} chunks of {@code chunk} bytes from the contiguous remote range at
+     * {@code remoteAddress} into the native buffers {@code locals[0..count)} in one call (up to 1024).
+     * Returns bytes copied (less than asked if part of the remote range could not be read).
+     */
+    public synchronized long readScattered(long remoteAddress, MemorySegment[] locals, int count, long chunk) {
+        if (count < 1 || count > MAX_IOV) {
+            throw new IllegalArgumentException("1.." + MAX_IOV + " buffers per call, got " + count);
+        }
+        for (int i = 0; i < count; i++) {
+            if (!locals[i].isNative() || locals[i].byteSize() < chunk) {
+                throw new IllegalArgumentException("buffer " + i + " must be native and hold " + chunk + " bytes");
+            }
+            iovs.set(JAVA_LONG, 16L * i, locals[i].address());
+            iovs.set(JAVA_LONG, 16L * i + 8, chunk);
+        }
+        iov.set(JAVA_LONG, 16, remoteAddress);
+        iov.set(JAVA_LONG, 24, chunk * count);
+        long r = Libc.processVmReadv(pid, iovs.address(), count, iov.address() + 16, 1);
+        if (r < 0) {
+            throw failure("process_vm_readv", (int) -r, remoteAddress, chunk * count);
         }
         return r;
     }

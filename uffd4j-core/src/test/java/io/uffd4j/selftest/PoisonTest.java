@@ -13,7 +13,7 @@ import io.uffd4j.mm.Mapping;
 import io.uffd4j.mm.PageSizes;
 import io.uffd4j.serve.FaultServer;
 import io.uffd4j.serve.GuardedMemory;
-import io.uffd4j.testing.ChildRun;
+import io.uffd4j.internal.ChildRun;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,6 @@
 package io.uffd4j.serve;
 
-import io.uffd4j.testing.ChildRun;
+import io.uffd4j.internal.ChildRun;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 

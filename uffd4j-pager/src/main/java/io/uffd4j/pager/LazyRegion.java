@@ -26,7 +26,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
@@ -52,6 +56,7 @@ import java.util.stream.Collectors;
  */
 public final class LazyRegion implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(LazyRegion.class.getName());
+    private static final long HUGE_ALIGNMENT = 2L << 20;
 
     private final Pager pager;
     private final long id;
@@ -59,6 +64,9 @@ public final class LazyRegion implements AutoCloseable {
     private final Backing backing;
     private final Mapping mapping;
     private final Userfaultfd uffd;
+    private final Userfaultfd tracking;
+    private final boolean writeProtectable;
+    private final Map<String, List<BiConsumer<String, Map<String, String>>>> extensionListeners = new ConcurrentHashMap<>();
     private final SourceSpec source;
     private final Consumer<PageFailure> listener;
     private final List<PageFailure> failures = new CopyOnWriteArrayList<>();
@@ -67,7 +75,9 @@ public final class LazyRegion implements AutoCloseable {
     private CompletableFuture<RegionStats> pendingStats;
     private volatile boolean closed;
 
-    private LazyRegion(Builder b, Pager pager, long id, Mapping mapping, Userfaultfd uffd) {
+    private LazyRegion(Builder b, Pager pager, long id, Mapping mapping, Userfaultfd uffd, Userfaultfd tracking) {
+        this.tracking = tracking;
+        this.writeProtectable = b.writeProtectable;
         this.pager = pager;
         this.id = id;
         this.size = b.size;
@@ -94,6 +104,8 @@ public final class LazyRegion implements AutoCloseable {
         private Pager pager;
         private Duration openTimeout = Duration.ofSeconds(60);
         private Consumer<PageFailure> listener = f -> {};
+        private boolean writeProtectable;
+        private boolean dirtyTracking;
 
         private Builder(long size) {
             if (size <= 0) {
@@ -153,6 +165,28 @@ public final class LazyRegion implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Registers the region for write-protect faults too (Linux 5.7; WP_UNPOPULATED 6.4), so that pager
+         * extensions such as live snapshots can write-protect it. Writes to pages nobody protected cost
+         * nothing extra.
+         */
+        public Builder writeProtectable(boolean on) {
+            this.writeProtectable = on;
+            return this;
+        }
+
+        /**
+         * Also opens a second userfaultfd with WP_ASYNC (Linux 6.7) for dirty tracking without fault
+         * messages (incremental snapshots). Implies {@link #writeProtectable}.
+         */
+        public Builder dirtyTracking(boolean on) {
+            this.dirtyTracking = on;
+            if (on) {
+                this.writeProtectable = true;
+            }
+            return this;
+        }
+
         /** Called (on a pager connection thread) for every page the pager gives up on. */
         public Builder onFailure(Consumer<PageFailure> listener) {
             this.listener = Objects.requireNonNull(listener);
@@ -171,15 +205,24 @@ public final class LazyRegion implements AutoCloseable {
         long page = PageSizes.base();
         long length = (b.size + page - 1) / page * page;
         boolean shared = b.backing == Backing.SHARED_MEMFD;
-        Userfaultfd uffd = openUffd(shared);
+        Userfaultfd uffd = openUffd(shared, b.writeProtectable, false);
+        Userfaultfd tracking = null;
         Mapping mapping = null;
         Memfd memfd = null;
         Memfd journal = null;
         try {
+            RegionSpec spec = new RegionSpec(0, length, page, b.backing, Set.of(), b.source, b.prefetch,
+                    b.recordFirstTouch != null ? b.recordFirstTouch.toString() : null,
+                    b.replayFrom != null ? b.replayFrom.toString() : null, b.attempts, (int) ProcessHandle.current().pid(),
+                    b.writeProtectable, b.dirtyTracking);
             if (shared) {
                 memfd = Memfd.create("uffd4j-lazy", length);
                 journal = Memfd.create("uffd4j-lazy-journal", page);
                 mapping = memfd.map();
+            } else if (!spec.servesMissing()) {
+                // Ordinary memory the application populates itself: whole huge pages where possible.
+                mapping = Mapping.anonymous(length, HUGE_ALIGNMENT);
+                mapping.advise(Advice.HUGEPAGE);
             } else {
                 mapping = Mapping.anonymous(length);
             }
@@ -187,19 +230,28 @@ public final class LazyRegion implements AutoCloseable {
                 // Without FORK events a child would see the unfilled pages as zeros: keep the region out of children.
                 mapping.advise(Advice.DONTFORK);
             }
-            uffd.register(mapping.address(), length, shared ? EnumSet.of(RegisterMode.MISSING, RegisterMode.MINOR)
-                    : EnumSet.of(RegisterMode.MISSING));
-            RegionSpec spec = new RegionSpec(mapping.address(), length, page, b.backing,
+            uffd.register(mapping.address(), length, spec.registerModes());
+            if (b.dirtyTracking) {
+                tracking = openUffd(shared, true, true);
+            }
+            spec = new RegionSpec(mapping.address(), length, page, b.backing,
                     uffd.features().stream().map(Enum::name).collect(Collectors.toUnmodifiableSet()), b.source, b.prefetch,
-                    b.recordFirstTouch != null ? b.recordFirstTouch.toString() : null,
-                    b.replayFrom != null ? b.replayFrom.toString() : null, b.attempts, (int) ProcessHandle.current().pid());
-            int[] fds = shared ? new int[] {uffd.fd(), memfd.fd(), journal.fd()} : new int[] {uffd.fd()};
+                    spec.recordFirstTouch(), spec.replayFrom(), b.attempts, spec.applicationPid(), b.writeProtectable,
+                    b.dirtyTracking);
+            int[] base = shared ? new int[] {uffd.fd(), memfd.fd(), journal.fd()} : new int[] {uffd.fd()};
+            int[] fds = tracking == null ? base : java.util.Arrays.copyOf(base, base.length + 1);
+            if (tracking != null) {
+                fds[base.length] = tracking.fd();
+            }
             long id = pager.open(new Message.Open(0, 0, spec, false, false), fds, b.openTimeout);
-            LazyRegion region = new LazyRegion(b, pager, id, mapping, uffd);
+            LazyRegion region = new LazyRegion(b, pager, id, mapping, uffd, tracking);
             pager.register(id, region);
             return region;
         } catch (RuntimeException e) {
             uffd.close();
+            if (tracking != null) {
+                tracking.close();
+            }
             if (mapping != null) {
                 mapping.close();
             }
@@ -218,7 +270,7 @@ public final class LazyRegion implements AutoCloseable {
     /** Probed once: the kernel does not change under a running JVM. */
     private static volatile KernelSupport kernel;
 
-    private static Userfaultfd openUffd(boolean shared) {
+    private static Userfaultfd openUffd(boolean shared, boolean writeProtect, boolean async) {
         KernelSupport ks = kernel;
         if (ks == null) {
             ks = KernelSupport.probe();
@@ -235,6 +287,19 @@ public final class LazyRegion implements AutoCloseable {
             ks.require(Set.of(Feature.MISSING_SHMEM, Feature.MINOR_SHMEM));
             wanted.add(Feature.MISSING_SHMEM);
             wanted.add(Feature.MINOR_SHMEM);
+        }
+        if (writeProtect) {
+            EnumSet<Feature> wp = EnumSet.of(Feature.PAGEFAULT_FLAG_WP, Feature.WP_UNPOPULATED);
+            if (shared) {
+                wp.add(Feature.WP_HUGETLBFS_SHMEM);
+            }
+            if (async) {
+                wp.add(Feature.WP_ASYNC);
+                // The tracking descriptor reports no events: the main one does.
+                wanted.removeAll(Set.of(Feature.EVENT_REMOVE, Feature.EVENT_UNMAP, Feature.EVENT_REMAP, Feature.EVENT_FORK));
+            }
+            ks.require(wp);
+            wanted.addAll(wp);
         }
         try {
             return Userfaultfd.builder().features(wanted).build();
@@ -352,6 +417,57 @@ public final class LazyRegion implements AutoCloseable {
         }
     }
 
+    /** Whether the region was opened {@link Builder#writeProtectable write-protectable}. */
+    public boolean writeProtectable() {
+        return writeProtectable;
+    }
+
+    /** Whether the region has a dirty-tracking descriptor ({@link Builder#dirtyTracking}). */
+    public boolean dirtyTracking() {
+        return tracking != null;
+    }
+
+    /** The pager process serving this region (the one to read the region's memory from, with ptrace rights). */
+    public Pager pager() {
+        return pager;
+    }
+
+    /**
+     * Runs {@code operation} of the pager extension {@code extensionClass} for this region, inside the
+     * pager worker (see {@link io.uffd4j.pager.spi.RegionExtension}).
+     */
+    public CompletableFuture<Map<String, String>> extensionRequest(String extensionClass, String operation,
+                                                                  Map<String, String> arguments) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException(this + " is closed"));
+        }
+        return pager.extensionRequest(id, extensionClass, operation, arguments);
+    }
+
+    /**
+     * Hears the events the extension {@code extensionClass} posts for this region, and "lost" when a
+     * pager restart ended every extension. Called on the pager connection thread; must be quick.
+     */
+    public void onExtensionEvent(String extensionClass, BiConsumer<String, Map<String, String>> listener) {
+        extensionListeners.computeIfAbsent(extensionClass, k -> new CopyOnWriteArrayList<>()).add(listener);
+    }
+
+    void extensionEvent(String extension, String event, Map<String, String> payload) {
+        List<BiConsumer<String, Map<String, String>>> targets = new ArrayList<>();
+        if (extension.equals("*")) {
+            extensionListeners.values().forEach(targets::addAll);
+        } else {
+            targets.addAll(extensionListeners.getOrDefault(extension, List.of()));
+        }
+        for (BiConsumer<String, Map<String, String>> l : targets) {
+            try {
+                l.accept(event, payload);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "extension listener threw", e);
+            }
+        }
+    }
+
     void closedByPager() {
         closedByPager.complete(null);
     }
@@ -383,7 +499,17 @@ public final class LazyRegion implements AutoCloseable {
         try {
             uffd.unregister(mapping.address(), mapping.size());
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, this + ": unregistering failed: " + e);
+            if (tracking == null) {
+                LOG.log(System.Logger.Level.WARNING, this + ": unregistering failed: " + e);
+            }
+        }
+        if (tracking != null) {
+            try {
+                tracking.unregister(mapping.address(), mapping.size());
+            } catch (RuntimeException ignored) {
+                // it was registered with the main descriptor
+            }
+            tracking.close();
         }
         uffd.close();
         mapping.close();

@@ -43,6 +43,7 @@ public final class Pager implements AutoCloseable {
     private final AtomicLong tokens = new AtomicLong(1);
     private final Map<Long, CompletableFuture<Message>> opening = new ConcurrentHashMap<>();
     private final Map<Long, LazyRegion> regions = new ConcurrentHashMap<>();
+    private final Map<Long, CompletableFuture<Map<String, String>>> extensionCalls = new ConcurrentHashMap<>();
     private final CompletableFuture<Message.Hello> hello = new CompletableFuture<>();
     private volatile boolean closed;
     private volatile String lostReason;
@@ -202,6 +203,22 @@ public final class Pager implements AutoCloseable {
         }
     }
 
+    /** Sends an extension request; the future completes with the worker's reply. */
+    CompletableFuture<Map<String, String>> extensionRequest(long regionId, String extension, String operation,
+                                                            Map<String, String> arguments) {
+        requireAlive();
+        long token = tokens.getAndIncrement();
+        CompletableFuture<Map<String, String>> reply = new CompletableFuture<>();
+        extensionCalls.put(token, reply);
+        reply.whenComplete((r, t) -> extensionCalls.remove(token));
+        try {
+            channel.send(new Message.ExtensionRequest(regionId, token, extension, operation, arguments));
+        } catch (RuntimeException e) {
+            reply.completeExceptionally(new PagerException("cannot reach the pager: " + e.getMessage(), e));
+        }
+        return reply;
+    }
+
     void register(long regionId, LazyRegion region) {
         regions.put(regionId, region);
     }
@@ -253,6 +270,7 @@ public final class Pager implements AutoCloseable {
         }
         String reason = why;
         opening.values().forEach(f -> f.completeExceptionally(new PagerException(reason)));
+        extensionCalls.values().forEach(f -> f.completeExceptionally(new PagerException(reason)));
         hello.completeExceptionally(new PagerException(reason));
     }
 
@@ -279,6 +297,22 @@ public final class Pager implements AutoCloseable {
                     region.failureArrived(f.offset(), f.reason());
                 } else {
                     LOG.log(System.Logger.Level.ERROR, "pager failure for unknown region " + f.regionId() + ": " + f.reason());
+                }
+            }
+            case Message.ExtensionReply x -> {
+                CompletableFuture<Map<String, String>> f = extensionCalls.get(x.token());
+                if (f != null) {
+                    if (x.ok()) {
+                        f.complete(x.result());
+                    } else {
+                        f.completeExceptionally(new PagerException(x.error()));
+                    }
+                }
+            }
+            case Message.ExtensionEvent x -> {
+                LazyRegion region = regions.get(x.regionId());
+                if (region != null) {
+                    region.extensionEvent(x.extension(), x.event(), x.payload());
                 }
             }
             default -> LOG.log(System.Logger.Level.WARNING, "unexpected pager message " + m);

@@ -1,5 +1,7 @@
 package io.uffd4j.pager;
 
+import io.uffd4j.internal.ChildRun;
+
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 

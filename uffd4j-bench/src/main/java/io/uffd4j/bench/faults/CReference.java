@@ -3,16 +3,11 @@ package io.uffd4j.bench.faults;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -37,33 +32,8 @@ final class CReference {
 
     /** Builds (or finds in {@code cacheDir}) the reference binary. */
     static CReference build(Path cacheDir) throws IOException, InterruptedException {
-        byte[] source;
-        try (InputStream in = CReference.class.getResourceAsStream(SOURCE)) {
-            if (in == null) {
-                throw new IOException("resource " + SOURCE + " is missing from the bench module");
-            }
-            source = in.readAllBytes();
-        }
-        String compiler = commandOutput(List.of("gcc", "--version")).lines().findFirst().orElse("gcc");
-        String hash = sha256(source, String.join(" ", CFLAGS), compiler).substring(0, 16);
-        Files.createDirectories(cacheDir);
-        Path exe = cacheDir.resolve("fault_ref-" + hash);
-        if (!Files.isExecutable(exe)) {
-            Path src = cacheDir.resolve("fault_ref-" + hash + ".c");
-            Files.write(src, source);
-            Path tmp = Files.createTempFile(cacheDir, "fault_ref-", ".tmp");
-            List<String> cmd = new ArrayList<>(List.of("gcc"));
-            cmd.addAll(CFLAGS);
-            cmd.addAll(List.of("-o", tmp.toString(), src.toString()));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (p.waitFor() != 0) {
-                Files.deleteIfExists(tmp);
-                throw new IOException("compiling the C reference failed: " + String.join(" ", cmd) + "\n" + out);
-            }
-            Files.move(tmp, exe, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        }
-        return new CReference(exe, compiler);
+        io.uffd4j.bench.support.CProgram p = io.uffd4j.bench.support.CProgram.build(CReference.class, SOURCE, CFLAGS, cacheDir);
+        return new CReference(p.binary(), p.compiler());
     }
 
     Path binary() {
@@ -125,29 +95,4 @@ final class CReference {
         }
     }
 
-    private static String commandOutput(List<String> cmd) throws IOException, InterruptedException {
-        Process p;
-        try {
-            p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            throw new IOException("cannot run " + cmd.getFirst() + ": the C reference needs gcc (apt-get install gcc)", e);
-        }
-        String out = new String(p.getInputStream().readAllBytes());
-        p.waitFor();
-        return out;
-    }
-
-    private static String sha256(byte[] source, String... more) {
-        try {
-            MessageDigest d = MessageDigest.getInstance("SHA-256");
-            d.update(source);
-            for (String m : more) {
-                d.update((byte) 0);
-                d.update(m.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            }
-            return HexFormat.of().formatHex(d.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
-    }
 }

@@ -61,6 +61,13 @@ public final class RestoreCommand implements Callable<Integer> {
         return restore(image, prefetch, backing, socket, touchesPerSecond, !noProgress, System.out) ? 0 : 1;
     }
 
+    /** Checks a restored region against what it was restored from. */
+    @FunctionalInterface
+    public interface Verification {
+        /** True when {@code region} holds exactly the restored contents; prints what it compared. */
+        boolean verify(MemorySegment region, PrintStream out) throws IOException;
+    }
+
     /** Restores {@code image} lazily and verifies it; true when the region matches the image. */
     public static boolean restore(Path image, Prefetch prefetch, Backing backing, Path socket, int touchesPerSecond,
                                   boolean progressBar, PrintStream out) throws IOException, InterruptedException {
@@ -68,10 +75,25 @@ public final class RestoreCommand implements Callable<Integer> {
         if (size == 0) {
             throw new IllegalArgumentException(image + " is empty");
         }
+        return restore(SourceSpec.file(image), size, (m, o) -> {
+            long want = crcOfFile(image);
+            long got = crcOfSegment(m);
+            o.printf("verify: image CRC32C %08x, region CRC32C %08x: %s%n", want, got, want == got ? "MATCH" : "MISMATCH");
+            return want == got;
+        }, prefetch, backing, socket, touchesPerSecond, progressBar, out);
+    }
+
+    /**
+     * Restores {@code size} bytes from {@code source} lazily through a pager while a reader touches random
+     * pages, shows the fill, then runs {@code verification}; true when it passes and no page failed.
+     */
+    public static boolean restore(SourceSpec source, long size, Verification verification, Prefetch prefetch, Backing backing,
+                                  Path socket, int touchesPerSecond, boolean progressBar, PrintStream out)
+            throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         try (Pager pager = socket != null ? Pager.connect(socket) : Pager.launch()) {
             long tPager = System.nanoTime();
-            try (LazyRegion region = LazyRegion.builder(size).source(SourceSpec.file(image)).prefetch(prefetch)
+            try (LazyRegion region = LazyRegion.builder(size).source(source).prefetch(prefetch)
                     .backing(backing).pager(pager).open()) {
                 MemorySegment m = region.segment();
                 long tOpen = System.nanoTime();
@@ -105,10 +127,7 @@ public final class RestoreCommand implements Callable<Integer> {
                 out.printf("fully resident %.1f ms after open: %d demand faults, %d pages prefetched, fault service p50 %.1f us p99 %.1f us%n",
                         s.fullyResidentAfterNanos() / 1e6, s.demandFaults(), s.prefetchedPages(), s.faultP50Nanos() / 1e3,
                         s.faultP99Nanos() / 1e3);
-                long want = crcOfFile(image);
-                long got = crcOfSegment(m);
-                boolean ok = want == got && region.failures().isEmpty();
-                out.printf("verify: image CRC32C %08x, region CRC32C %08x: %s%n", want, got, ok ? "MATCH" : "MISMATCH");
+                boolean ok = verification.verify(m, out) && region.failures().isEmpty();
                 region.failures().forEach(f -> out.println("failure: " + f));
                 return ok;
             }

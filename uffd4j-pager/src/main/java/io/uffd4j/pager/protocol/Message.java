@@ -2,6 +2,8 @@ package io.uffd4j.pager.protocol;
 
 import io.uffd4j.pager.RegionStats;
 
+import java.util.Map;
+
 /**
  * The messages of the pager protocol (one SOCK_SEQPACKET message each, descriptors attached with
  * SCM_RIGHTS where noted). Application ↔ supervisor and supervisor ↔ worker use the same messages.
@@ -34,4 +36,33 @@ public sealed interface Message {
 
     /** Supervisor → application on connect: the processes serving it. */
     record Hello(long supervisorPid, long workerPid) implements Message {}
+
+    /**
+     * Application → worker (through the supervisor): run {@code operation} of the region extension
+     * {@code extension} (a class name, created in the worker on first use) with {@code arguments}.
+     */
+    record ExtensionRequest(long regionId, long token, String extension, String operation, Map<String, String> arguments)
+            implements Message {
+        public ExtensionRequest {
+            arguments = Map.copyOf(arguments);
+        }
+    }
+
+    /** Worker → application: the answer to an {@link ExtensionRequest}. */
+    record ExtensionReply(long regionId, long token, boolean ok, Map<String, String> result, String error) implements Message {
+        public ExtensionReply {
+            result = Map.copyOf(result);
+            error = error == null ? "" : error;
+        }
+    }
+
+    /**
+     * Worker → application: something an extension reports later (e.g. a snapshot completed). The
+     * supervisor sends extension "*" event "lost" when a worker restart dropped every extension.
+     */
+    record ExtensionEvent(long regionId, String extension, String event, Map<String, String> payload) implements Message {
+        public ExtensionEvent {
+            payload = Map.copyOf(payload);
+        }
+    }
 }

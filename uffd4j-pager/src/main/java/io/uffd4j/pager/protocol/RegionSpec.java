@@ -8,7 +8,9 @@ import java.util.Set;
 
 /**
  * Everything the pager needs to serve a region besides its descriptors: where it is in the
- * application's address space, what backs it, where pages come from and how to prefetch.
+ * application's address space, what backs it, where pages come from and how to prefetch, and
+ * whether it is registered for write-protect ({@code writeProtect}) and comes with a second,
+ * asynchronous write-protect descriptor for dirty tracking ({@code tracking}).
  */
 public record RegionSpec(
         long start,
@@ -21,5 +23,31 @@ public record RegionSpec(
         String recordFirstTouch,
         String replayFrom,
         int attempts,
-        int applicationPid) {
+        int applicationPid,
+        boolean writeProtect,
+        boolean tracking) {
+
+    /**
+     * Whether the pager serves missing pages. A write-protectable private region whose source is zeros
+     * is ordinary memory the application populates itself (with transparent huge pages), and the pager
+     * only sees write-protect faults: a "not lazy" region that can still be snapshotted live.
+     */
+    public boolean servesMissing() {
+        return !(writeProtect && backing == Backing.PRIVATE_ANONYMOUS && source.className().equals("zeros"));
+    }
+
+    /** The register modes of the region. */
+    public java.util.Set<io.uffd4j.RegisterMode> registerModes() {
+        java.util.EnumSet<io.uffd4j.RegisterMode> m = java.util.EnumSet.noneOf(io.uffd4j.RegisterMode.class);
+        if (servesMissing()) {
+            m.add(io.uffd4j.RegisterMode.MISSING);
+        }
+        if (backing == Backing.SHARED_MEMFD) {
+            m.add(io.uffd4j.RegisterMode.MINOR);
+        }
+        if (writeProtect) {
+            m.add(io.uffd4j.RegisterMode.WP);
+        }
+        return m;
+    }
 }

@@ -85,6 +85,29 @@ public final class Wire {
                     out.writeLong(h.supervisorPid());
                     out.writeLong(h.workerPid());
                 }
+                case Message.ExtensionRequest r -> {
+                    out.writeByte(12);
+                    out.writeLong(r.regionId());
+                    out.writeLong(r.token());
+                    out.writeUTF(r.extension());
+                    out.writeUTF(r.operation());
+                    writeMap(out, r.arguments());
+                }
+                case Message.ExtensionReply r -> {
+                    out.writeByte(13);
+                    out.writeLong(r.regionId());
+                    out.writeLong(r.token());
+                    out.writeBoolean(r.ok());
+                    writeMap(out, r.result());
+                    out.writeUTF(clip(r.error()));
+                }
+                case Message.ExtensionEvent e -> {
+                    out.writeByte(14);
+                    out.writeLong(e.regionId());
+                    out.writeUTF(e.extension());
+                    out.writeUTF(e.event());
+                    writeMap(out, e.payload());
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -111,6 +134,9 @@ public final class Wire {
                 case 9 -> new Message.Heartbeat(in.readLong());
                 case 10 -> new Message.HeartbeatReply(in.readLong(), in.readLong(), in.readLong());
                 case 11 -> new Message.Hello(in.readLong(), in.readLong());
+                case 12 -> new Message.ExtensionRequest(in.readLong(), in.readLong(), in.readUTF(), in.readUTF(), readMap(in));
+                case 13 -> new Message.ExtensionReply(in.readLong(), in.readLong(), in.readBoolean(), readMap(in), in.readUTF());
+                case 14 -> new Message.ExtensionEvent(in.readLong(), in.readUTF(), in.readUTF(), readMap(in));
                 default -> throw new IllegalArgumentException("unknown pager message tag " + tag);
             };
         } catch (IOException e) {
@@ -121,6 +147,26 @@ public final class Wire {
     private static String clip(String s) {
         String v = s == null ? "" : s;
         return v.length() > 8000 ? v.substring(0, 8000) + "..." : v;
+    }
+
+    private static void writeMap(DataOutputStream out, Map<String, String> m) throws IOException {
+        out.writeInt(m.size());
+        for (Map.Entry<String, String> e : m.entrySet()) {
+            out.writeUTF(e.getKey());
+            out.writeUTF(clip(e.getValue()));
+        }
+    }
+
+    private static Map<String, String> readMap(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > 4096) {
+            throw new IOException("bad map size " + n);
+        }
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            m.put(in.readUTF(), in.readUTF());
+        }
+        return m;
     }
 
     private static void writeSpec(DataOutputStream out, RegionSpec s) throws IOException {
@@ -143,6 +189,8 @@ public final class Wire {
         out.writeUTF(s.replayFrom() == null ? "" : s.replayFrom());
         out.writeInt(s.attempts());
         out.writeInt(s.applicationPid());
+        out.writeBoolean(s.writeProtect());
+        out.writeBoolean(s.tracking());
     }
 
     private static RegionSpec readSpec(DataInputStream in) throws IOException {
@@ -166,8 +214,10 @@ public final class Wire {
         String replay = in.readUTF();
         int attempts = in.readInt();
         int pid = in.readInt();
+        boolean writeProtect = in.readBoolean();
+        boolean tracking = in.readBoolean();
         return new RegionSpec(start, length, pageSize, backing, Set.copyOf(features), new SourceSpec(cls, config), prefetch,
-                record.isEmpty() ? null : record, replay.isEmpty() ? null : replay, attempts, pid);
+                record.isEmpty() ? null : record, replay.isEmpty() ? null : replay, attempts, pid, writeProtect, tracking);
     }
 
     private static void writeStats(DataOutputStream out, RegionStats s) throws IOException {

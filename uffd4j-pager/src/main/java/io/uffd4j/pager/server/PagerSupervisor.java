@@ -194,6 +194,13 @@ public final class PagerSupervisor {
                         m.close();
                         forwardToWorker(s);
                     }
+                    case Message.ExtensionRequest x -> {
+                        m.close();
+                        if (!forwardToWorker(x)) {
+                            app.sendQuietly(new Message.ExtensionReply(x.regionId(), x.token(), false, Map.of(),
+                                    "the pager worker is restarting; try again"));
+                        }
+                    }
                     default -> {
                         m.close();
                         LOG.log(System.Logger.Level.WARNING, "supervisor: unexpected " + m.message());
@@ -352,6 +359,18 @@ public final class PagerSupervisor {
                     r.owner.sendQuietly(f);
                 }
             }
+            case Message.ExtensionReply x -> {
+                Region r = regions.get(x.regionId());
+                if (r != null) {
+                    r.owner.sendQuietly(x);
+                }
+            }
+            case Message.ExtensionEvent x -> {
+                Region r = regions.get(x.regionId());
+                if (r != null) {
+                    r.owner.sendQuietly(x);
+                }
+            }
             case Message.HeartbeatReply h -> {
                 lastHeartbeatReply = System.nanoTime();
                 if (h.busyNanos() > settings.hangTimeout().toNanos()) {
@@ -430,6 +449,8 @@ public final class PagerSupervisor {
         for (Region r : List.copyOf(regions.values())) {
             r.restarts++;
             sendToWorker(r, true);
+            // Extensions lived in the dead worker: their operations in progress are over.
+            r.owner.sendQuietly(new Message.ExtensionEvent(r.id, "*", "lost", Map.of("reason", why)));
         }
     }
 

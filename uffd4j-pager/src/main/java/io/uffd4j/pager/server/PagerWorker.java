@@ -32,6 +32,9 @@ public final class PagerWorker {
 
     private final Channel channel;
     private final Map<Long, Served> regions = new ConcurrentHashMap<>();
+    /** Extension requests run here, so that a slow one never delays heartbeats or faults. */
+    private final java.util.concurrent.ExecutorService extensionThread = java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> Thread.ofPlatform().daemon().name("uffd4j-pager-extensions").unstarted(r));
 
     /** A served region and what it holds besides the server. */
     private record Served(RegionServer server, Mapping journalMapping) {
@@ -88,6 +91,7 @@ public final class PagerWorker {
                 }
                 channel.send(new Message.Closed(c.regionId()));
             }
+            case Message.ExtensionRequest x -> extensionThread.execute(() -> runExtension(x));
             case Message.StatsRequest s -> {
                 Served r = regions.get(s.regionId());
                 if (r != null) {
@@ -111,15 +115,32 @@ public final class PagerWorker {
         }
     }
 
+    private void runExtension(Message.ExtensionRequest x) {
+        Served s = regions.get(x.regionId());
+        if (s == null) {
+            channel.send(new Message.ExtensionReply(x.regionId(), x.token(), false, Map.of(), "no such region in the pager"));
+            return;
+        }
+        try {
+            Map<String, String> result = s.server().extensions.request(x.extension(), x.operation(), x.arguments());
+            channel.send(new Message.ExtensionReply(x.regionId(), x.token(), true, result, ""));
+        } catch (Exception | LinkageError e) {
+            LOG.log(System.Logger.Level.WARNING, "pager worker: extension " + x.extension() + " " + x.operation() + " failed", e);
+            channel.send(new Message.ExtensionReply(x.regionId(), x.token(), false, Map.of(),
+                    e.getClass().getSimpleName() + ": " + e.getMessage()));
+        }
+    }
+
     private void open(Message.Open o, List<OwnedFd> fds) {
         RegionSpec spec = o.spec();
         boolean shared = spec.backing() == Backing.SHARED_MEMFD;
-        int needed = shared ? 3 : 1;
+        int needed = (shared ? 3 : 1) + (spec.tracking() ? 1 : 0);
         if (fds.size() != needed) {
             channel.send(new Message.OpenFailed(o.token(), "expected " + needed + " descriptors with the region, got " + fds.size()));
             return;
         }
         Userfaultfd uffd = null;
+        Userfaultfd tracking = null;
         Mapping view = null;
         Mapping journal = null;
         PageSource source = null;
@@ -135,9 +156,16 @@ public final class PagerWorker {
                     journal = log.map(0, log.size());
                 }
             }
+            if (spec.tracking()) {
+                Set<Feature> trackingFeatures = EnumSet.copyOf(features(spec.features()));
+                trackingFeatures.add(Feature.WP_ASYNC);
+                tracking = Userfaultfd.adopt(fds.get(fds.size() - 1).release(), trackingFeatures);
+            }
             source = Sources.open(spec.source(), spec.length(), spec.pageSize());
-            RegionServer server = new RegionServer(o.regionId(), spec, uffd, source, true, view,
+            RegionServer server = new RegionServer(o.regionId(), spec, uffd, tracking, source, true, view,
                     journal != null ? journal.segment() : null, o.recovering(), o.poisonAll(), false, this::reportFailure);
+            server.extensions.bind(uffd, tracking, source, view != null ? view.segment() : null, spec.applicationPid(),
+                    (region, extension, event, payload) -> channel.send(new Message.ExtensionEvent(region, extension, event, payload)));
             regions.put(o.regionId(), new Served(server, journal));
             server.start();
             channel.send(new Message.Opened(o.token(), o.regionId()));
@@ -154,6 +182,9 @@ public final class PagerWorker {
             }
             if (uffd != null) {
                 uffd.close();
+            }
+            if (tracking != null) {
+                tracking.close();
             }
             channel.send(new Message.OpenFailed(o.token(), String.valueOf(e.getMessage())));
         }

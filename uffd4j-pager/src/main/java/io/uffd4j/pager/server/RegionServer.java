@@ -49,10 +49,15 @@ final class RegionServer implements Runnable {
     static final int RUNS_PER_STEP = 16;
     private static final Modes<CopyMode> COPY_WAKE = Modes.none();
     private static final Modes<CopyMode> COPY_DONTWAKE = Modes.of(CopyMode.DONTWAKE);
+    private static final Modes<CopyMode> COPY_WP_WAKE = Modes.of(CopyMode.WP);
+    private static final Modes<CopyMode> COPY_WP_DONTWAKE = Modes.of(CopyMode.WP, CopyMode.DONTWAKE);
     private static final Modes<ZeroPageMode> ZERO_WAKE = Modes.none();
     private static final Modes<ZeroPageMode> ZERO_DONTWAKE = Modes.of(ZeroPageMode.DONTWAKE);
     private static final Modes<ContinueMode> CONT_WAKE = Modes.none();
     private static final Modes<ContinueMode> CONT_DONTWAKE = Modes.of(ContinueMode.DONTWAKE);
+    private static final Modes<ContinueMode> CONT_WP_WAKE = Modes.of(ContinueMode.WP);
+    private static final Modes<ContinueMode> CONT_WP_DONTWAKE = Modes.of(ContinueMode.WP, ContinueMode.DONTWAKE);
+    private static final Modes<io.uffd4j.WriteProtectMode> UNPROTECT = Modes.none();
     private static final Modes<PoisonMode> POISON_WAKE = Modes.none();
 
     // outcomes of fill()
@@ -79,6 +84,13 @@ final class RegionServer implements Runnable {
     private final boolean poisonAll;
     private final boolean recovering;
     private final boolean child;
+    private final Userfaultfd tracking;
+    private final EventBatch trackingBatch;
+    final Extensions extensions;
+    /** Where write-protect faults go (an extension), or null: unprotect and wake. */
+    volatile io.uffd4j.pager.spi.RegionExtension writeProtectHandler;
+    /** Fill pages write-protected (COPY/CONTINUE with WP), so that writes to them are caught. */
+    volatile boolean protectFills;
     private final Reporter reporter;
     private final EventFd stop = EventFd.create();
     private final Thread thread;
@@ -101,7 +113,16 @@ final class RegionServer implements Runnable {
     private final MemorySegment zeroPage;
     private final MemorySegment residency;
     private final CRC32C crc = new CRC32C();
-    private final Resolver resolver;
+    /**
+     * The resolver of the descriptor the range is registered with (a fault is resolved and its thread
+     * woken through the descriptor it waits on): the main one, or the tracking one after an extension
+     * moved the range there. Used only by the server thread.
+     */
+    private Resolver resolver;
+    private final Resolver mainResolver;
+    private final Resolver trackingResolver;
+    /** Set by extensions when they move the range between the two descriptors. */
+    volatile boolean trackingActive;
     private final EventBatch batch = new EventBatch(64);
     private final long[] retryAddress = new long[4096];
     private final boolean[] retryMinor = new boolean[4096];
@@ -122,11 +143,21 @@ final class RegionServer implements Runnable {
     private volatile long poisoned;
     private volatile long resident;
     private volatile long fullyResidentAfter = -1;
-    private final Recorder latency = new Recorder(3);
-    private final Histogram latencyTotal = new Histogram(3);
+    /** Fixed range: an auto-resizing recorder allocates when a value falls outside its current range. */
+    private static final long MAX_TRACKED_NANOS = 600_000_000_000L;
+    private final Recorder latency = new Recorder(1, MAX_TRACKED_NANOS, 3);
+    private final Histogram latencyTotal = new Histogram(1, MAX_TRACKED_NANOS, 3);
 
     RegionServer(long id, RegionSpec spec, Userfaultfd uffd, PageSource source, boolean ownsSource, Mapping view,
                  MemorySegment journal, boolean recovering, boolean poisonAll, boolean child, Reporter reporter) {
+        this(id, spec, uffd, null, source, ownsSource, view, journal, recovering, poisonAll, child, reporter);
+    }
+
+    RegionServer(long id, RegionSpec spec, Userfaultfd uffd, Userfaultfd tracking, PageSource source, boolean ownsSource,
+                 Mapping view, MemorySegment journal, boolean recovering, boolean poisonAll, boolean child, Reporter reporter) {
+        this.tracking = tracking;
+        this.trackingBatch = tracking != null ? new EventBatch(64) : null;
+        this.extensions = new Extensions(this);
         this.id = id;
         this.spec = spec;
         this.uffd = uffd;
@@ -147,7 +178,9 @@ final class RegionServer implements Runnable {
         this.pages = length / pageSize;
         this.filled = new PageBitmap(pages);
         this.dropped = new PageBitmap(pages);
-        this.resolver = uffd.newResolver();
+        this.mainResolver = uffd.newResolver();
+        this.trackingResolver = tracking != null ? tracking.newResolver() : null;
+        this.resolver = mainResolver;
         this.buffer = arena.allocate(MAX_RUN * pageSize, pageSize);
         this.bufferView = buffer.asByteBuffer();
         this.zeroPage = arena.allocate(pageSize, pageSize);
@@ -186,22 +219,32 @@ final class RegionServer implements Runnable {
 
     @Override
     public void run() {
-        try (Poller poller = new Poller(uffd.fd(), stop.fd())) {
+        try (Poller poller = tracking != null ? new Poller(uffd.fd(), stop.fd(), tracking.fd()) : new Poller(uffd.fd(), stop.fd())) {
             if (recovering) {
                 recover();
             }
             while (running) {
                 int n = gone ? 0 : uffd.read(batch);
                 if (n > 0) {
-                    handleBatch(n);
+                    resolver = mainResolver;
+                    handleBatch(batch, n);
                 }
+                if (tracking != null && !gone) {
+                    int t = tracking.read(trackingBatch);
+                    if (t > 0) {
+                        resolver = trackingResolver;
+                        handleBatch(trackingBatch, t);
+                        n += t;
+                    }
+                }
+                resolver = trackingActive ? trackingResolver : mainResolver;
                 if (retryCount > 0) {
                     retryPending();
                 }
                 if (n > 0 || !running) {
                     continue;
                 }
-                if (!gone && !poisonAll && backgroundStep()) {
+                if (!gone && !poisonAll && spec.servesMissing() && backgroundStep()) {
                     continue;
                 }
                 idle(poller);
@@ -214,6 +257,9 @@ final class RegionServer implements Runnable {
         } finally {
             busySince = 0;
             batch.close();
+            if (trackingBatch != null) {
+                trackingBatch.close();
+            }
             writeTouchLog();
             if (child) {
                 // A forked child's server ends with the child; nobody else will close what it holds.
@@ -258,21 +304,75 @@ final class RegionServer implements Runnable {
                 journalClear();
             }
         }
+        if (spec.writeProtect() && !child) {
+            restoreRegistration();
+        }
         Errno e = resolver.wake(base, length);
         if (e == Errno.ESRCH) {
             gone = true;
         }
     }
 
-    private void handleBatch(int n) {
-        for (int i = 0; i < n; i++) {
-            if (batch.isPageFault(i)) {
-                long t0 = System.nanoTime();
-                serveDemand(batch.faultAddress(i), batch.faultKind(i) == FaultKind.MINOR);
-                latency.recordValue(Math.max(0, System.nanoTime() - t0));
-            } else {
-                handleEvent(i);
+    /**
+     * After a restart, the region may still be registered with the tracking descriptor, or write-protected
+     * by a snapshot that died with the old worker: register it back with the main descriptor and
+     * unprotect it, so that no writer waits for an extension that is gone.
+     */
+    private void restoreRegistration() {
+        if (tracking != null) {
+            try {
+                tracking.unregister(base, length);
+                uffd.register(base, length, registerModes(spec));
+                LOG.log(System.Logger.Level.INFO, "region " + id + ": moved back from the tracking descriptor");
+            } catch (RuntimeException notRegisteredThere) {
+                // registered with the main descriptor already
             }
+        }
+        Errno e = resolver.writeProtect(base, length, UNPROTECT);
+        if (e != Errno.NONE && e != Errno.ESRCH) {
+            LOG.log(System.Logger.Level.WARNING, "region " + id + ": unprotecting on recovery failed: " + e);
+        }
+    }
+
+    static java.util.Set<io.uffd4j.RegisterMode> registerModes(RegionSpec spec) {
+        return spec.registerModes();
+    }
+
+    private void handleBatch(EventBatch b, int n) {
+        for (int i = 0; i < n; i++) {
+            if (b.isPageFault(i)) {
+                long t0 = System.nanoTime();
+                FaultKind kind = b.faultKind(i);
+                if (kind == FaultKind.WRITE_PROTECT) {
+                    serveWriteProtect(b.faultAddress(i));
+                } else {
+                    serveDemand(b.faultAddress(i), kind == FaultKind.MINOR);
+                }
+                latency.recordValue(Math.min(MAX_TRACKED_NANOS, Math.max(1, System.nanoTime() - t0)));
+            } else {
+                handleEvent(b, i);
+            }
+        }
+    }
+
+    /**
+     * A write to a write-protected page: the extension that asked for these faults decides (a snapshot
+     * saves the page first); without one, the page is unprotected and the writer continues.
+     */
+    private void serveWriteProtect(long address) {
+        io.uffd4j.pager.spi.RegionExtension h = writeProtectHandler;
+        long pageAddress = address & -pageSize;
+        if (h != null) {
+            try {
+                h.onWriteProtectFault(address, resolver);
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "region " + id + ": write-protect handler failed; unprotecting", e);
+            }
+        }
+        Errno e = resolver.writeProtect(pageAddress, pageSize, UNPROTECT);
+        if (e != Errno.NONE && e != Errno.ESRCH && e != Errno.ENOENT) {
+            LOG.log(System.Logger.Level.WARNING, "region " + id + ": unprotecting after a write fault failed: " + e);
         }
     }
 
@@ -380,7 +480,12 @@ final class RegionServer implements Runnable {
         long len = n * pageSize;
         if (source.isZero(off, len)) {
             zeroFaults += background ? 0 : 1;
-            return resolveRun(page, n, 0, background, true);
+            if (!protectFills) {
+                return resolveRun(page, n, 0, background, true);
+            }
+            // ZEROPAGE has no WP mode: copy zeros instead, so a later write is still caught.
+            buffer.asSlice(0, len).fill((byte) 0);
+            return resolveRun(page, n, buffer.address(), background, false);
         }
         long src = source.hasChecksums() ? 0 : source.directAddress(off, len);
         if (src == 0) {
@@ -400,7 +505,8 @@ final class RegionServer implements Runnable {
         while (done < len) {
             Errno e = zero
                     ? resolver.zeroPage(dst + done, len - done, background ? ZERO_DONTWAKE : ZERO_WAKE)
-                    : resolver.copy(dst + done, src + done, len - done, background ? COPY_DONTWAKE : COPY_WAKE);
+                    : resolver.copy(dst + done, src + done, len - done, protectFills
+                            ? (background ? COPY_WP_DONTWAKE : COPY_WP_WAKE) : (background ? COPY_DONTWAKE : COPY_WAKE));
             long k = resolver.bytesDone();
             if (e == Errno.NONE) {
                 markFilled(page + done / pageSize, (len - done) / pageSize, background);
@@ -566,7 +672,8 @@ final class RegionServer implements Runnable {
         long len = n * pageSize;
         long done = 0;
         while (done < len) {
-            Errno e = resolver.continueRange(dst + done, len - done, background ? CONT_DONTWAKE : CONT_WAKE);
+            Errno e = resolver.continueRange(dst + done, len - done, protectFills
+                    ? (background ? CONT_WP_DONTWAKE : CONT_WP_WAKE) : (background ? CONT_DONTWAKE : CONT_WAKE));
             long k = resolver.bytesDone();
             if (e == Errno.NONE) {
                 markFilled(page + done / pageSize, (len - done) / pageSize, background);
@@ -640,12 +747,14 @@ final class RegionServer implements Runnable {
 
     // ---- events ----------------------------------------------------------------------------------
 
-    private void handleEvent(int i) {
+    private void handleEvent(EventBatch batch, int i) {
         events++;
         EventType type = batch.type(i);
         switch (type) {
-            case REMOVE -> forget(batch.rangeStart(i), batch.rangeEnd(i));
-            case UNMAP -> forget(batch.rangeStart(i), batch.rangeEnd(i));
+            case REMOVE, UNMAP -> {
+                forget(batch.rangeStart(i), batch.rangeEnd(i));
+                extensions.removed(batch.rangeStart(i), batch.rangeEnd(i));
+            }
             case REMAP -> {
                 long from = batch.rangeStart(i);
                 long to = batch.rangeEnd(i);
@@ -658,7 +767,7 @@ final class RegionServer implements Runnable {
                     forget(from, from + len);
                 }
             }
-            case FORK -> adoptFork(i);
+            case FORK -> adoptFork(batch, i);
             default -> LOG.log(System.Logger.Level.DEBUG, "region " + id + ": ignoring " + type);
         }
     }
@@ -684,7 +793,7 @@ final class RegionServer implements Runnable {
     }
 
     /** A forked child inherited the region: serve its copy too, from the same source. */
-    private void adoptFork(int i) {
+    private void adoptFork(EventBatch batch, int i) {
         Userfaultfd childUffd = batch.claimFork(i);
         try {
             RegionServer c = new RegionServer(id, spec, childUffd, source, false, null, null, false, poisonAll, true, reporter);
@@ -740,8 +849,12 @@ final class RegionServer implements Runnable {
             LOG.log(System.Logger.Level.ERROR, "region " + id + ": server thread did not stop; leaving it behind");
             return;
         }
+        extensions.closeAll();
         stop.close();
         uffd.close();
+        if (tracking != null) {
+            tracking.close();
+        }
         if (view != null) {
             view.close();
         }

@@ -1,6 +1,5 @@
-package io.uffd4j.testing;
+package io.uffd4j.internal;
 
-import io.uffd4j.internal.ChildJvm;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,7 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a main class in a child JVM with this JVM's module setup and a chosen collector, with a
+ * Test support: runs a main class in a child JVM with this JVM's module setup and a chosen collector, with a
  * deadline: a hang is a failure with a thread dump, a crash (hs_err file) is a failure with its log.
  */
 public final class ChildRun {

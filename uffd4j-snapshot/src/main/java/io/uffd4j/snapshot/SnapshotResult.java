@@ -1,0 +1,38 @@
+package io.uffd4j.snapshot;
+
+import io.uffd4j.snapshot.image.ImageKind;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A completed snapshot image.
+ *
+ * @param path            the image file
+ * @param kind            full or delta
+ * @param dataPages       pages stored with contents
+ * @param zeroPages       pages recorded as zero
+ * @param inheritedPages  pages a delta takes from its parent
+ * @param fileSize        bytes on disk
+ * @param savedByFault    pages saved because a writer touched them during the snapshot (full only)
+ * @param savedBySaver    pages saved in the background (full only)
+ * @param deferredFaults  writer faults that waited for buffer space: throttling (full only)
+ * @param peakBufferBytes most snapshot buffer in use (full only)
+ * @param totalNanos      from the instant to the completed image (full only)
+ * @param timeline        when the background saver finished, the last page was written and the image synced (full only)
+ */
+public record SnapshotResult(Path path, ImageKind kind, long dataPages, long zeroPages, long inheritedPages, long fileSize,
+                             long savedByFault, long savedBySaver, long deferredFaults, long peakBufferBytes, long totalNanos,
+                             String timeline) {
+    static SnapshotResult of(Map<String, String> m) {
+        return new SnapshotResult(Path.of(m.get("path")), ImageKind.valueOf(m.get("kind")), num(m, "dataPages"),
+                num(m, "zeroPages"), num(m, "inheritedPages"), num(m, "fileSize"), num(m, "savedByFault"),
+                num(m, "savedBySaver"), num(m, "deferredFaults"), num(m, "peakBufferBytes"), num(m, "totalNanos"),
+                m.getOrDefault("timeline", ""));
+    }
+
+    private static long num(Map<String, String> m, String key) {
+        String v = m.get(key);
+        return v == null ? 0 : Long.parseLong(v);
+    }
+}

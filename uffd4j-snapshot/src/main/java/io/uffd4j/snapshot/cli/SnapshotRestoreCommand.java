@@ -1,0 +1,91 @@
+package io.uffd4j.snapshot.cli;
+
+import io.uffd4j.pager.Backing;
+import io.uffd4j.pager.Prefetch;
+import io.uffd4j.pager.cli.RestoreCommand;
+import io.uffd4j.snapshot.SnapshotImageSource;
+import io.uffd4j.snapshot.image.ImageFormat;
+import io.uffd4j.snapshot.image.SnapshotChain;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code ./uffd4j restore IMAGE}: restores a snapshot image (or chain: name the newest delta) or a raw
+ * image lazily through the pager, shows the fill, and verifies the region against the image.
+ */
+@Command(name = "restore", mixinStandardHelpOptions = true,
+        description = {"Map an image lazily through the out-of-process pager, show the fill, verify the result.",
+                "IMAGE is a snapshot image (*.u4snap: the newest of a chain of deltas restores the whole chain) "
+                        + "or a raw image file (per-page checksums are used if IMAGE.crc32c exists)."})
+public final class SnapshotRestoreCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image to restore")
+    Path image;
+
+    @Option(names = "--prefetch", description = "NONE, SEQUENTIAL, POSTCOPY (default: ${DEFAULT-VALUE})", defaultValue = "SEQUENTIAL")
+    Prefetch prefetch;
+
+    @Option(names = "--backing", description = "PRIVATE_ANONYMOUS or SHARED_MEMFD (default: ${DEFAULT-VALUE})", defaultValue = "PRIVATE_ANONYMOUS")
+    Backing backing;
+
+    @Option(names = "--socket", description = "Use a running pager daemon instead of launching one")
+    Path socket;
+
+    @Option(names = "--touches-per-second", defaultValue = "2000",
+            description = "Random page reads a reader makes while the fill runs (default: ${DEFAULT-VALUE})")
+    int touchesPerSecond;
+
+    @Option(names = "--no-progress", description = "Print plain lines instead of a progress bar")
+    boolean noProgress;
+
+    @Override
+    public Integer call() throws Exception {
+        return restore(image, prefetch, backing, socket, touchesPerSecond, !noProgress, System.out) ? 0 : 1;
+    }
+
+    /** Restores and verifies a snapshot image or a raw image; true when the region matches it. */
+    public static boolean restore(Path image, Prefetch prefetch, Backing backing, Path socket, int touches,
+                                  boolean progress, PrintStream out) throws IOException, InterruptedException {
+        if (!image.getFileName().toString().endsWith(ImageFormat.EXTENSION)) {
+            return RestoreCommand.restore(image, prefetch, backing, socket, touches, progress, out);
+        }
+        long size;
+        try (SnapshotChain chain = SnapshotChain.open(image)) {
+            size = chain.header().regionSize();
+            out.printf("snapshot %s: %d MiB, a chain of %d image(s) (%s)%n", image.getFileName(), size >> 20,
+                    chain.images().size(), chain.newest().header().kind());
+        }
+        return RestoreCommand.restore(SnapshotImageSource.spec(image), size, (m, o) -> verify(image, m, o), prefetch,
+                backing, socket, touches, progress, out);
+    }
+
+    /** Compares the region with the chain page by page (each page of the chain checked against its CRC32C). */
+    static boolean verify(Path image, MemorySegment region, PrintStream out) throws IOException {
+        try (SnapshotChain chain = SnapshotChain.open(image); Arena arena = Arena.ofConfined()) {
+            long pageSize = chain.header().pageSize();
+            MemorySegment page = arena.allocate(pageSize, 4096);
+            long pages = chain.header().pages();
+            for (long p = 0; p < pages; p++) {
+                chain.readPage(p, page);
+                long at = MemorySegment.mismatch(region, p * pageSize, (p + 1) * pageSize, page, 0, pageSize);
+                if (at != -1) {
+                    out.printf("verify: page %d differs from the image at byte %d: MISMATCH%n", p, at);
+                    return false;
+                }
+            }
+            out.printf("verify: all %d pages equal the snapshot (each checked against its CRC32C): MATCH%n", pages);
+            return true;
+        }
+    }
+
+    public static void main(String[] args) {
+        System.exit(new picocli.CommandLine(new SnapshotRestoreCommand()).execute(args));
+    }
+}

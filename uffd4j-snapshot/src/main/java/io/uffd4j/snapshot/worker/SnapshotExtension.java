@@ -1,0 +1,436 @@
+package io.uffd4j.snapshot.worker;
+
+import io.uffd4j.Modes;
+import io.uffd4j.Resolver;
+import io.uffd4j.Userfaultfd;
+import io.uffd4j.WriteProtectMode;
+import io.uffd4j.error.Errno;
+import io.uffd4j.ipc.ProcessControl;
+import io.uffd4j.mm.PageRegion;
+import io.uffd4j.mm.Pagemap;
+import io.uffd4j.mm.PagemapScan;
+import io.uffd4j.pager.spi.RegionContext;
+import io.uffd4j.pager.spi.RegionExtension;
+import io.uffd4j.snapshot.image.ImageHeader;
+import io.uffd4j.snapshot.image.ImageInfo;
+import io.uffd4j.snapshot.image.ImageWriter;
+import io.uffd4j.snapshot.image.SnapshotImage;
+import io.uffd4j.snapshot.live.LiveSnapshot;
+import io.uffd4j.snapshot.live.PageReader;
+import io.uffd4j.snapshot.live.SnapshotOptions;
+import io.uffd4j.snapshot.live.SnapshotStats;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Live snapshots of one lazy region, inside the pager worker (where the region's faults are served,
+ * outside the application JVM's safepoints). Operations, requested by {@code io.uffd4j.snapshot.Snapshotter}:
+ * <ul>
+ *   <li>{@code full}: quiesce the application (SIGSTOP, or not at all), write-protect the region: the
+ *       instant; resume; then save pages copy-on-write and in the background into a full image.</li>
+ *   <li>{@code delta}: with dirty tracking, the pages written since the previous image: found with
+ *       PAGEMAP_SCAN on the WP_ASYNC descriptor (no fault messages), copied while the application is
+ *       quiesced, written as a delta image.</li>
+ *   <li>{@code status}.</li>
+ * </ul>
+ * After a full snapshot of a region with a tracking descriptor, every page not written since the instant
+ * stays write-protected; once the image is complete, the region moves to the WP_ASYNC descriptor, armed
+ * over the whole range, and the pages written meanwhile are carried into the next delta.
+ */
+public final class SnapshotExtension implements RegionExtension {
+    private static final System.Logger LOG = System.getLogger(SnapshotExtension.class.getName());
+    private static final Modes<WriteProtectMode> PROTECT = Modes.of(WriteProtectMode.WP);
+    private static final Modes<WriteProtectMode> UNPROTECT = Modes.none();
+
+    /** Where the region stands. */
+    enum State {
+        /** Registered with the main descriptor, nothing protected. */
+        IDLE,
+        /** A full snapshot is saving pages. */
+        SNAPSHOTTING,
+        /** A full snapshot completed; unwritten pages stay protected, writes are recorded as dirty. */
+        SYNC_TRACKING,
+        /** Registered with the WP_ASYNC descriptor: dirty pages are read with PAGEMAP_SCAN. */
+        ASYNC_TRACKING
+    }
+
+    private final RegionContext region;
+    private final RegionReaders readers;
+    private final Object lock = new Object();
+    private volatile State state = State.IDLE;
+    private volatile LiveSnapshot active;
+    /** Pages that changed since the last image and that PAGEMAP_SCAN will not report (written under sync WP, or removed). */
+    private final BitSet carried = new BitSet();
+    private String lastImage;
+    /** The application's pagemap, opened once (PAGEMAP_SCAN at every instant). */
+    private final Pagemap pagemap;
+
+    public SnapshotExtension(RegionContext region) {
+        this.region = region;
+        this.readers = new RegionReaders(region);
+        this.pagemap = Pagemap.of(region.applicationPid());
+    }
+
+    @Override
+    public Map<String, String> request(String operation, Map<String, String> args) throws Exception {
+        return switch (operation) {
+            case "full" -> full(args);
+            case "delta" -> delta(args);
+            case "status" -> status();
+            default -> throw new IllegalArgumentException("unknown snapshot operation " + operation);
+        };
+    }
+
+    private Map<String, String> status() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("state", state.name());
+        m.put("lastImage", lastImage == null ? "" : lastImage);
+        LiveSnapshot snap = active;
+        if (snap != null) {
+            SnapshotStats st = snap.stats();
+            m.put("pages", Long.toString(st.pages()));
+            m.put("saved", Long.toString(st.savedByFault() + st.savedBySaver() + st.zeroAtInstant()));
+            m.put("savedByFault", Long.toString(st.savedByFault()));
+            m.put("deferredFaults", Long.toString(st.deferredFaults()));
+        }
+        return m;
+    }
+
+    // ---- full snapshots --------------------------------------------------------------------------
+
+    private Map<String, String> full(Map<String, String> args) throws IOException {
+        Path target = Path.of(required(args, "path"));
+        long buffer = Long.parseLong(args.getOrDefault("bufferBytes", Long.toString(64L << 20)));
+        int run = Integer.parseInt(args.getOrDefault("runPages", "64"));
+        boolean stop = Quiescing.of(args).stops();
+        boolean track = region.trackingUserfaultfd().isPresent();
+        synchronized (lock) {
+            if (state == State.SNAPSHOTTING) {
+                throw new IllegalStateException("a snapshot of this region is already in progress");
+            }
+            ImageWriter image = ImageWriter.create(target, ImageHeader.full(region.length(), (int) region.pageSize()));
+            LiveSnapshot snap;
+            try {
+                snap = new LiveSnapshot(region.userfaultfd(), region.start(), region.length(), region.pageSize(),
+                        readers.present(), readers.absent(), image,
+                        new SnapshotOptions(buffer, run, !track));
+            } catch (RuntimeException e) {
+                image.abort();
+                throw e;
+            }
+            State before = state;
+            region.handleWriteProtectFaults(this);
+            region.protectFills(true);
+            long pause;
+            long stopped = 0;
+            long switched = 0;
+            try {
+                long t0 = System.nanoTime();
+                if (stop) {
+                    ProcessControl.stop(region.applicationPid(), Duration.ofSeconds(2));
+                }
+                stopped = System.nanoTime() - t0;
+                try {
+                    if (before == State.ASYNC_TRACKING) {
+                        switchRegistration(trackingUffd(), region.userfaultfd());
+                    }
+                    switched = System.nanoTime() - t0 - stopped;
+                    synchronized (carried) {
+                        carried.clear();
+                    }
+                    active = snap;
+                    state = State.SNAPSHOTTING;
+                    snap.arm(this::presentPages);
+                } finally {
+                    if (stop) {
+                        ProcessControl.resume(region.applicationPid());
+                    }
+                }
+                pause = System.nanoTime() - t0;
+            } catch (IOException | RuntimeException e) {
+                active = null;
+                state = State.IDLE;
+                region.handleWriteProtectFaults(null);
+                region.protectFills(false);
+                snap.close();
+                unprotectAll();
+                throw e;
+            }
+            snap.start();
+            snap.completion().whenComplete((info, failure) -> fullDone(snap, target, info, failure));
+            Map<String, String> reply = new LinkedHashMap<>();
+            reply.put("instantMillis", Long.toString(System.currentTimeMillis()));
+            reply.put("pauseNanos", Long.toString(pause));
+            reply.put("armNanos", Long.toString(snap.stats().armNanos()));
+            reply.put("stopNanos", Long.toString(stopped));
+            reply.put("scanNanos", Long.toString(snap.scanNanos()));
+            reply.put("switchNanos", Long.toString(switched));
+            return reply;
+        }
+    }
+
+    /** The image is complete (or the snapshot abandoned): report it, then start dirty tracking if asked. */
+    private void fullDone(LiveSnapshot snap, Path target, ImageInfo info, Throwable failure) {
+        SnapshotStats stats = snap.stats();
+        BitSet written = snap.writtenAfterInstant();
+        String timeline = snap.timeline();
+        Thread.ofPlatform().daemon().name("uffd4j-snapshot-finish").start(() -> {
+            snap.close();
+            synchronized (lock) {
+                active = null;
+                if (failure != null) {
+                    state = State.IDLE;
+                    region.handleWriteProtectFaults(null);
+                    region.protectFills(false);
+                    region.post("failed", Map.of("path", target.toString(), "reason", String.valueOf(
+                            failure.getMessage() != null ? failure.getMessage() : failure)));
+                    return;
+                }
+                lastImage = target.toString();
+                Map<String, String> done = describe(info, stats);
+                done.put("timeline", timeline);
+                if (region.trackingUserfaultfd().isEmpty()) {
+                    state = State.IDLE;
+                    region.handleWriteProtectFaults(null);
+                    region.protectFills(false);
+                    region.post("done", done);
+                    return;
+                }
+                synchronized (carried) {
+                    carried.or(written);
+                }
+                state = State.SYNC_TRACKING;
+                try {
+                    startAsyncTracking();
+                    done.put("tracking", "on");
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.ERROR, "could not start dirty tracking", e);
+                    done.put("tracking", "failed: " + e.getMessage());
+                }
+                region.post("done", done);
+            }
+        });
+    }
+
+    /**
+     * Moves the region to the WP_ASYNC descriptor and protects every page there, with the application
+     * stopped so that no write falls between the two descriptors.
+     */
+    private void startAsyncTracking() {
+        ProcessControl.stop(region.applicationPid(), Duration.ofSeconds(2));
+        try {
+            switchRegistration(region.userfaultfd(), trackingUffd());
+            Resolver r = trackingUffd().resolver();
+            r.writeProtect(region.start(), region.length(), PROTECT);
+            r.progress().orThrow();
+            state = State.ASYNC_TRACKING;
+            region.handleWriteProtectFaults(null);
+        } finally {
+            ProcessControl.resume(region.applicationPid());
+        }
+    }
+
+    private Userfaultfd trackingUffd() {
+        return region.trackingUserfaultfd().orElseThrow(() -> new IllegalStateException("the region has no tracking descriptor"));
+    }
+
+    private void switchRegistration(Userfaultfd from, Userfaultfd to) {
+        from.unregister(region.start(), region.length());
+        to.register(region.start(), region.length(), region.registerModes());
+        region.registeredWith(to);
+    }
+
+    // ---- deltas ----------------------------------------------------------------------------------
+
+    private Map<String, String> delta(Map<String, String> args) throws IOException {
+        Path target = Path.of(required(args, "path"));
+        Path parentPath = Path.of(args.getOrDefault("parent", lastImage == null ? "" : lastImage));
+        boolean stop = Quiescing.of(args).stops();
+        synchronized (lock) {
+            if (state != State.ASYNC_TRACKING) {
+                throw new IllegalStateException("no dirty tracking since a full snapshot (state " + state
+                        + "): take a full snapshot of a region opened with dirtyTracking(true) first");
+            }
+            ImageInfo parent;
+            try (SnapshotImage p = SnapshotImage.open(parentPath)) {
+                parent = p.info();
+            }
+            if (!parentPath.toAbsolutePath().getParent().equals(target.toAbsolutePath().getParent())) {
+                throw new IllegalArgumentException("a delta is written next to its parent (" + parentPath.getParent() + ")");
+            }
+            ImageWriter image = ImageWriter.create(target, ImageHeader.delta(parent, parentPath.getFileName().toString()));
+            long pause;
+            int dirtyPages;
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment[] pages = new MemorySegment[64];
+                for (int i = 0; i < pages.length; i++) {
+                    pages[i] = arena.allocate(region.pageSize(), 4096);
+                }
+                long t0 = System.nanoTime();
+                if (stop) {
+                    ProcessControl.stop(region.applicationPid(), Duration.ofSeconds(2));
+                }
+                try {
+                    BitSet dirty = writtenAndReprotect();
+                    synchronized (carried) {
+                        dirty.or(carried);
+                        carried.clear();
+                    }
+                    BitSet present = presentPages();
+                    dirtyPages = dirty.cardinality();
+                    copyPages(dirty, present, image, pages);
+                } finally {
+                    if (stop) {
+                        ProcessControl.resume(region.applicationPid());
+                    }
+                }
+                pause = System.nanoTime() - t0;
+            } catch (IOException | RuntimeException e) {
+                image.abort();
+                throw e;
+            }
+            ImageInfo info = image.complete();
+            lastImage = target.toString();
+            Map<String, String> reply = describe(info, null);
+            reply.put("pauseNanos", Long.toString(pause));
+            reply.put("dirtyPages", Integer.toString(dirtyPages));
+            return reply;
+        }
+    }
+
+    private void copyPages(BitSet dirty, BitSet present, ImageWriter image, MemorySegment[] buffers) throws IOException {
+        PageReader presentReader = readers.present();
+        PageReader absentReader = readers.absent();
+        int p = dirty.nextSetBit(0);
+        while (p >= 0) {
+            boolean isPresent = present.get(p);
+            int n = 1;
+            while (n < buffers.length && dirty.get(p + n) && present.get(p + n) == isPresent) {
+                n++;
+            }
+            (isPresent ? presentReader : absentReader).readPages(p, n, buffers);
+            for (int k = 0; k < n; k++) {
+                image.writePage(p + k, buffers[k]);
+            }
+            p = dirty.nextSetBit(p + n);
+        }
+    }
+
+    /** One dirty-tracking round: the pages written since the last one, re-protected in the same walk. */
+    private BitSet writtenAndReprotect() {
+        return toPages(pagemap.scan(PagemapScan.writtenAndReprotect(region.start(), region.start() + region.length())));
+    }
+
+    private BitSet presentPages() {
+        return toPages(pagemap.scan(PagemapScan.present(region.start(), region.start() + region.length())));
+    }
+
+    private BitSet toPages(Pagemap.ScanResult scan) {
+        BitSet b = new BitSet();
+        for (PageRegion r : scan.regions()) {
+            b.set((int) ((r.start() - region.start()) / region.pageSize()), (int) ((r.end() - region.start()) / region.pageSize()));
+        }
+        return b;
+    }
+
+    // ---- faults and events from the server thread ------------------------------------------------
+
+    @Override
+    public boolean onWriteProtectFault(long address, Resolver resolver) {
+        LiveSnapshot snap = active;
+        if (snap != null) {
+            return snap.onWriteFault(address, resolver);
+        }
+        // Between a full snapshot and the move to WP_ASYNC: remember the page, let the write through.
+        long page = (address - region.start()) / region.pageSize();
+        synchronized (carried) {
+            carried.set((int) page);
+        }
+        Errno e = resolver.writeProtect(address & -region.pageSize(), region.pageSize(), UNPROTECT);
+        return e == Errno.NONE;
+    }
+
+    @Override
+    public void onRemoved(long start, long end) {
+        LiveSnapshot snap = active;
+        if (snap != null) {
+            snap.onRemoved(start, end - start);
+        }
+        if (state == State.ASYNC_TRACKING || state == State.SYNC_TRACKING) {
+            // The pages now read as their source: they changed since the last image.
+            long s = Math.max(start, region.start());
+            long e = Math.min(end, region.start() + region.length());
+            if (e > s) {
+                synchronized (carried) {
+                    carried.set((int) ((s - region.start()) / region.pageSize()),
+                            (int) ((e - region.start() + region.pageSize() - 1) / region.pageSize()));
+                }
+            }
+        }
+    }
+
+    private void unprotectAll() {
+        Resolver r = region.userfaultfd().resolver();
+        if (r.writeProtect(region.start(), region.length(), UNPROTECT) != Errno.NONE) {
+            LOG.log(System.Logger.Level.ERROR, "unprotecting the region failed: " + r.failure().getMessage());
+        }
+    }
+
+    private static Map<String, String> describe(ImageInfo info, SnapshotStats stats) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("path", info.path().toString());
+        m.put("imageId", info.header().imageId().toString());
+        m.put("kind", info.header().kind().name());
+        m.put("dataPages", Long.toString(info.dataPages()));
+        m.put("zeroPages", Long.toString(info.zeroPages()));
+        m.put("inheritedPages", Long.toString(info.inheritedPages()));
+        m.put("fileSize", Long.toString(info.fileSize()));
+        if (stats != null) {
+            m.put("savedByFault", Long.toString(stats.savedByFault()));
+            m.put("savedBySaver", Long.toString(stats.savedBySaver()));
+            m.put("zeroAtInstant", Long.toString(stats.zeroAtInstant()));
+            m.put("deferredFaults", Long.toString(stats.deferredFaults()));
+            m.put("peakBufferBytes", Long.toString(stats.peakBufferBytes()));
+            m.put("totalNanos", Long.toString(stats.totalNanos()));
+        }
+        return m;
+    }
+
+    private static String required(Map<String, String> args, String key) {
+        String v = args.get(key);
+        if (v == null || v.isBlank()) {
+            throw new IllegalArgumentException("missing argument " + key);
+        }
+        return v;
+    }
+
+    /** Abandons a snapshot in progress and gives the region back to the main descriptor, unprotected. */
+    @Override
+    public void close() {
+        LiveSnapshot snap = active;
+        if (snap != null) {
+            snap.close();
+        }
+        synchronized (lock) {
+            if (state == State.ASYNC_TRACKING) {
+                try {
+                    switchRegistration(trackingUffd(), region.userfaultfd());
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "moving the region back from the tracking descriptor failed", e);
+                }
+            }
+            state = State.IDLE;
+            region.handleWriteProtectFaults(null);
+            region.protectFills(false);
+        }
+        readers.close();
+        pagemap.close();
+    }
+}

@@ -1,0 +1,28 @@
+package io.uffd4j.snapshot;
+
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Live snapshots of a region that 4 threads keep writing with plain MemorySegment stores: a full image
+ * and three deltas, each proven equal to the region at its instant, then restored lazily and compared.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class LiveSnapshotTest {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void everyImageEqualsTheRegionAtItsInstant(boolean memfd, @TempDir Path dir) throws Exception {
+        long seed = new SplittableRandom().nextLong();
+        String out = SnapshotWorkload.run(new SnapshotWorkload.Config(16384, 4, 3, seed, false, memfd, 1L << 20, dir));
+        System.out.println((memfd ? "memfd: " : "anonymous: ") + out + " (seed " + seed + ")");
+        assertTrue(out.startsWith("OK"), out);
+    }
+}

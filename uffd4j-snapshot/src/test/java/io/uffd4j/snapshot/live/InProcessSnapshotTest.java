@@ -1,0 +1,219 @@
+package io.uffd4j.snapshot.live;
+
+import io.uffd4j.Feature;
+import io.uffd4j.RegisterMode;
+import io.uffd4j.Userfaultfd;
+import io.uffd4j.event.FaultKind;
+import io.uffd4j.internal.ffm.Libc;
+import io.uffd4j.mm.Mapping;
+import io.uffd4j.mm.PageRegion;
+import io.uffd4j.mm.Pagemap;
+import io.uffd4j.mm.PagemapScan;
+import io.uffd4j.serve.FaultServer;
+import io.uffd4j.serve.GuardedMemory;
+import io.uffd4j.snapshot.image.ImageHeader;
+import io.uffd4j.snapshot.image.ImageInfo;
+import io.uffd4j.snapshot.image.ImageWriter;
+import io.uffd4j.snapshot.image.SnapshotImage;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.BitSet;
+import java.util.EnumSet;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The snapshot engine's exactness, in one process: writers stamp pages through GuardedMemory (native
+ * state, so serving their write-protect faults in this JVM is safe) under a read lock; the snapshot
+ * instant is taken under the write lock, and the image must equal, page by page, the last stamp written
+ * before the instant. A small buffer forces throttling.
+ */
+class InProcessSnapshotTest {
+    static final long PAGE = 4096;
+
+    @ParameterizedTest
+    @ValueSource(longs = {64 * 1024, 4L << 20})
+    void imageEqualsMemoryAtTheInstant(long bufferBytes, @TempDir Path dir) throws Exception {
+        int pages = 8192;
+        long size = pages * PAGE;
+        long seed = new SplittableRandom().nextLong();
+        AtomicLong sequence = new AtomicLong();
+        ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
+        long[] lastStampBeforeInstant = new long[pages];
+        long[] lastStamp = new long[pages];
+        Object[] pageLocks = new Object[256];
+        for (int i = 0; i < pageLocks.length; i++) {
+            pageLocks[i] = new Object();
+        }
+        try (Mapping region = Mapping.anonymous(size, 2 << 20);
+             Userfaultfd uffd = Userfaultfd.builder().features(Feature.PAGEFAULT_FLAG_WP, Feature.WP_UNPOPULATED).build();
+             Pagemap pagemap = Pagemap.self()) {
+            MemorySegment raw = region.segment();
+            for (int p = 0; p < pages; p += 2) {          // odd pages stay absent: recorded as zero
+                raw.set(JAVA_LONG, p * PAGE, -1);
+            }
+            java.util.concurrent.atomic.AtomicReference<LiveSnapshot> active = new java.util.concurrent.atomic.AtomicReference<>();
+            try (FaultServer server = FaultServer.builder(uffd)
+                    .serve(region, EnumSet.of(RegisterMode.WP), GuardedMemory.Mode.DIRECT)
+                    .handler((fault, resolver) -> {
+                        LiveSnapshot s = active.get();
+                        if (fault.kind() != FaultKind.WRITE_PROTECT) {
+                            throw new IllegalStateException("unexpected " + fault);
+                        }
+                        if (s == null) {
+                            resolver.writeProtect(fault.pageAddress(), PAGE, io.uffd4j.Modes.none());
+                        } else if (!s.onWriteFault(fault.address(), resolver)) {
+                            fault.defer();
+                        }
+                    })
+                    .start()) {
+                GuardedMemory mem = server.guarded(region);
+                AtomicBoolean stop = new AtomicBoolean();
+                Thread[] writers = new Thread[3];
+                for (int w = 0; w < writers.length; w++) {
+                    SplittableRandom r = new SplittableRandom(seed + w);
+                    writers[w] = Thread.ofPlatform().start(() -> {
+                        while (!stop.get()) {
+                            int p = r.nextInt(pages);
+                            gate.readLock().lock();
+                            try {
+                                // one writer per page at a time, so stamp order is write order
+                                synchronized (pageLocks[p % pageLocks.length]) {
+                                    long stamp = sequence.incrementAndGet();
+                                    mem.setLong(p * PAGE + (stamp % 512) * 8, stamp);
+                                    mem.setLong(p * PAGE, stamp);
+                                    synchronized (lastStamp) {
+                                        lastStamp[p] = stamp;
+                                    }
+                                }
+                            } finally {
+                                gate.readLock().unlock();
+                            }
+                        }
+                    });
+                }
+                Thread.sleep(200);
+                Path file = dir.resolve("live.u4snap");
+                ImageWriter image = ImageWriter.create(file, ImageHeader.full(size, (int) PAGE));
+                long base = region.address();
+                java.util.concurrent.CountDownLatch saverMayRun = new java.util.concurrent.CountDownLatch(1);
+                PageReader reader = (first, n, dst) -> {
+                    if (Thread.currentThread().getName().equals("uffd4j-snapshot-saver")) {
+                        try {
+                            saverMayRun.await();
+                        } catch (InterruptedException e) {
+                            throw new java.io.IOException(e);
+                        }
+                    }
+                    for (int k = 0; k < n; k++) {
+                        Libc.memcpy(dst[k].address(), base + (first + k) * PAGE, PAGE);
+                    }
+                };
+                boolean small = bufferBytes < 1 << 20;
+                java.util.concurrent.CountDownLatch sinkMayRun = new java.util.concurrent.CountDownLatch(small ? 1 : 0);
+                io.uffd4j.snapshot.image.PageSink sink = new HeldSink(image, sinkMayRun);
+                LiveSnapshot snap = new LiveSnapshot(uffd, base, size, PAGE, reader, null, sink,
+                        new SnapshotOptions(bufferBytes, 32));
+                gate.writeLock().lock();
+                try {
+                    synchronized (lastStamp) {
+                        System.arraycopy(lastStamp, 0, lastStampBeforeInstant, 0, pages);
+                    }
+                    snap.arm(() -> present(pagemap, base, size));
+                    active.set(snap);
+                    snap.start();
+                } finally {
+                    gate.writeLock().unlock();
+                }
+                // The saver is held: writers must hit unsaved pages and be saved copy-on-write. With the small
+                // buffer the sink is held too, so the 16 slots fill and further writers are throttled.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                int copyOnWriteWanted = small ? 4 : 100;   // 16 slots, 4 reserved for faults while the saver holds the rest
+                while ((snap.stats().savedByFault() < copyOnWriteWanted || (small && snap.stats().deferredFaults() < 1))
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                System.out.println("released at " + snap.stats());
+                sinkMayRun.countDown();
+                saverMayRun.countDown();
+                ImageInfo info = snap.completion().get(60, TimeUnit.SECONDS);
+                Thread.sleep(50);
+                stop.set(true);
+                for (Thread t : writers) {
+                    t.join();
+                }
+                SnapshotStats stats = snap.stats();
+                snap.close();
+                active.set(null);
+                System.out.println("buffer " + bufferBytes + ": " + stats + " " + info);
+                assertTrue(stats.savedByFault() >= copyOnWriteWanted, "writers should have been saved copy-on-write: " + stats);
+                assertTrue(stats.peakBufferBytes() <= bufferBytes, stats.toString());
+                if (small) {
+                    assertTrue(stats.deferredFaults() >= 1, "a full 16-page buffer must throttle writers: " + stats);
+                }
+                assertEquals(pages, stats.savedByFault() + stats.savedBySaver() + stats.zeroAtInstant(), stats.toString());
+                try (SnapshotImage img = SnapshotImage.open(file); Arena a = Arena.ofConfined()) {
+                    MemorySegment buf = a.allocate(PAGE, PAGE);
+                    for (int p = 0; p < pages; p++) {
+                        img.readPage(p, buf);
+                        long expected = lastStampBeforeInstant[p] != 0 ? lastStampBeforeInstant[p] : (p % 2 == 0 ? -1 : 0);
+                        assertEquals(expected, buf.get(JAVA_LONG, 0), "page " + p + " (seed " + seed + ")");
+                    }
+                }
+            }
+        }
+    }
+
+    /** Forwards to an image, holding the first page until released (to make the buffer fill). */
+    record HeldSink(io.uffd4j.snapshot.image.PageSink target, java.util.concurrent.CountDownLatch release)
+            implements io.uffd4j.snapshot.image.PageSink {
+        @Override
+        public ImageHeader header() {
+            return target.header();
+        }
+
+        @Override
+        public void writePage(long page, MemorySegment contents) throws java.io.IOException {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new java.io.IOException(e);
+            }
+            target.writePage(page, contents);
+        }
+
+        @Override
+        public void markZero(long page) {
+            target.markZero(page);
+        }
+
+        @Override
+        public ImageInfo complete() throws java.io.IOException {
+            return target.complete();
+        }
+
+        @Override
+        public void abort() {
+            target.abort();
+        }
+    }
+
+    static BitSet present(Pagemap pagemap, long base, long size) {
+        BitSet b = new BitSet();
+        for (PageRegion r : pagemap.scan(PagemapScan.present(base, base + size)).regions()) {
+            b.set((int) ((r.start() - base) / PAGE), (int) ((r.end() - base) / PAGE));
+        }
+        return b;
+    }
+}
