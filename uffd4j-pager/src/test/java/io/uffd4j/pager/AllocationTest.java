@@ -26,16 +26,21 @@ class AllocationTest {
             for (int i = 0; i < 200_000; i++) {
                 r.wake(m.address(), 4096);
             }
-            long before = threads.getCurrentThreadAllocatedBytes();
+            // Best of several rounds: a recompilation during one round can allocate once; an allocation
+            // per call shows in every round (at least 16 bytes per call).
+            long best = Long.MAX_VALUE;
             int n = 100_000;
-            for (int i = 0; i < n; i++) {
-                if (r.wake(m.address(), 4096) != Errno.NONE) {
-                    fail("UFFDIO_WAKE failed: " + r.lastError());
+            for (int round = 0; round < 5; round++) {
+                long before = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < n; i++) {
+                    if (r.wake(m.address(), 4096) != Errno.NONE) {
+                        fail("UFFDIO_WAKE failed: " + r.lastError());
+                    }
                 }
+                best = Math.min(best, (threads.getCurrentThreadAllocatedBytes() - before) / n);
             }
-            long perCall = (threads.getCurrentThreadAllocatedBytes() - before) / n;
-            System.out.println("bytes allocated per UFFDIO_WAKE: " + perCall);
-            assertEquals(0, perCall, "the resolver allocates on every ioctl");
+            System.out.println("bytes allocated per UFFDIO_WAKE (best round): " + best);
+            assertEquals(0, best, "the resolver allocates on every ioctl");
         }
     }
 }

@@ -103,6 +103,7 @@ int main(int argc, char **argv) {
     u32(4); utf("EVENT_FORK"); utf("EVENT_REMAP"); utf("EVENT_REMOVE"); utf("EVENT_UNMAP");
     utf("generator"); u32(2); utf("seed"); utf("77"); utf("size"); utf(size);
     utf("NONE"); utf(""); utf(""); u32(3); u32((uint32_t) getpid());
+    u8(0); u8(0);                          /* writeProtect, tracking */
     u8(0); u8(0);                          /* recovering, poisonAll */
     send_fd(sock, uffd);
     receive(sock, 2, buf);                 /* Opened */
