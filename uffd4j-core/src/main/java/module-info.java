@@ -14,4 +14,7 @@ module io.uffd4j.core {
     exports io.uffd4j.ipc;
     exports io.uffd4j.serve;
 
+    // Native-state memcpy for the compacting store's user accesses (its region is touched only in native code).
+    exports io.uffd4j.internal.ffm to io.uffd4j.compact;
+
 }
