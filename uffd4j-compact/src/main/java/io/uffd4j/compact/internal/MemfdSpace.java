@@ -2,6 +2,7 @@ package io.uffd4j.compact.internal;
 
 import io.uffd4j.Feature;
 import io.uffd4j.RegisterMode;
+import io.uffd4j.mm.Advice;
 import io.uffd4j.mm.Mapping;
 import io.uffd4j.mm.Memfd;
 
@@ -79,6 +80,9 @@ final class MemfdSpace implements Space {
     @Override
     public void release(FromSpace from) {
         file.punchHole(from.half() * size, size);
+        // The compacted pages stay in the page cache; drop the build view's page-table entries for them
+        // (MADV_DONTNEED on a shared mapping keeps the data) so that they are mapped once, by the region.
+        from.target().advise(Advice.DONTNEED);
     }
 
     @Override
