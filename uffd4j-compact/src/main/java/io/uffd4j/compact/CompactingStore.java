@@ -1,6 +1,6 @@
 package io.uffd4j.compact;
 
-import io.uffd4j.compact.internal.CycleRun;
+import io.uffd4j.compact.internal.StartedCycle;
 import io.uffd4j.compact.internal.StoreEngine;
 import io.uffd4j.error.ClosedException;
 
@@ -147,7 +147,7 @@ public final class CompactingStore implements AutoCloseable {
      * @throws ClosedException if the store is closed
      */
     public CompactionCycle startCompaction() {
-        CycleRun run = engine.startCycle();
+        StartedCycle run = engine.startCycle();
         return new CompactionCycle(run.number(), run.strategy(), run.startPauseNanos(), run.result());
     }
 

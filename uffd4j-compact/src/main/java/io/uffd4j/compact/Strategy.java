@@ -24,10 +24,21 @@ public enum Strategy {
      * Measures COPY and MOVE while it runs and uses the faster one for each kind of page (pages that
      * keep their contents, compacted pages, pages produced on a fault). Needs UFFD_FEATURE_MOVE.
      */
-    ADAPTIVE;
+    ADAPTIVE,
+    /**
+     * The baseline without userfaultfd: the whole compaction runs inside the pause, in place (each
+     * page assembled and copied down in address order), and the freed tail is given back with
+     * MADV_DONTNEED. Users wait for all of it.
+     */
+    STOP_THE_WORLD;
 
     /** Whether this strategy works on private anonymous memory (all but CONTINUE). */
     public boolean anonymous() {
         return this != CONTINUE;
+    }
+
+    /** Whether users keep running while pages are produced (all but STOP_THE_WORLD). */
+    public boolean concurrent() {
+        return this != STOP_THE_WORLD;
     }
 }

@@ -264,7 +264,7 @@ public final class CycleRun {
             retries += w.againRetries;
             lost += w.lostRaces;
             refaults += w.continueRefaults;
-            bytesRead += w.bytesRead;
+            bytesRead += w.bytesRead();
         }
         PageCounts counts = new PageCounts(byCompactors, onFault, fresh, stale, recycled, allocated, keptMoved,
                 keptCopied, busy, retries, lost, refaults);

@@ -42,8 +42,7 @@ final class PageWorker implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment buffer;
     private final MemorySegment zeros;
-    private final int[] sources;
-    private int sourceCount;
+    private final PageAssembler assembler;
     private final MethodChooser chooser;
 
     // ---- counters (read after the thread ended) ----
@@ -60,7 +59,11 @@ final class PageWorker implements AutoCloseable {
     long continueRefaults;
     long staleFaults;
     long faultsServed;
-    long bytesRead;
+    long keptBytesRead;
+
+    long bytesRead() {
+        return assembler.bytesRead + keptBytesRead;
+    }
 
     PageWorker(Cycle c) {
         this.c = c;
@@ -69,7 +72,7 @@ final class PageWorker implements AutoCloseable {
         this.shift = c.pageShift;
         this.buffer = arena.allocate(page, page);
         this.zeros = arena.allocate(page, page);
-        this.sources = new int[(int) (page / 4) + 4];
+        this.assembler = new PageAssembler(page);
         this.chooser = c.strategy == Strategy.ADAPTIVE ? new MethodChooser(c.model) : null;
     }
 
@@ -149,7 +152,7 @@ final class PageWorker implements AutoCloseable {
             case COPY -> MethodChooser.COPY;
             case MOVE -> MethodChooser.MOVE;
             case ADAPTIVE -> chooser.choose(kind);
-            case CONTINUE -> throw new IllegalStateException("CONTINUE does not copy or move");
+            case CONTINUE, STOP_THE_WORLD -> throw new IllegalStateException(c.strategy + " does not copy or move");
         };
     }
 
@@ -282,7 +285,7 @@ final class PageWorker implements AutoCloseable {
     private void finishBuilt(int p) {
         pagesBuilt++;
         if (c.states.markDone(p)) {
-            c.releaseSources(sources, sourceCount);
+            c.releaseSources(assembler.sources(), assembler.sourceCount());
         }
     }
 
@@ -367,7 +370,7 @@ final class PageWorker implements AutoCloseable {
         int src = plan.source(p);
         if (src >= 0) {
             MemorySegment.copy(c.fromData, (long) src << shift, c.target, offset, page);
-            bytesRead += page;
+            keptBytesRead += page;
             pagesKept++;
             keptCopied++;
         } else {
@@ -381,41 +384,8 @@ final class PageWorker implements AutoCloseable {
         c.states.markDone(p);
     }
 
-    // ---- assembling a page -----------------------------------------------------------------------
-
-    /**
-     * Writes to-space page {@code p} into {@code dst} at {@code dstOffset}: zeros, then every piece of
-     * a record that falls in the page, read from the from-space. Remembers the from-space pages read.
-     */
     private void build(int p, MemorySegment dst, long dstOffset) {
-        long pageStart = (long) p << shift;
-        long pageEnd = pageStart + page;
-        dst.asSlice(dstOffset, page).fill((byte) 0);
-        sourceCount = 0;
-        int last = -1;
-        int n = plan.count;
-        long[] newOffset = plan.newOffset;
-        long[] oldOffset = plan.oldOffset;
-        int[] length = plan.length;
-        for (int i = plan.firstRecord[p]; i < n; i++) {
-            long no = newOffset[i];
-            if (no >= pageEnd) {
-                break;
-            }
-            long s = Math.max(no, pageStart);
-            long e = Math.min(no + length[i], pageEnd);
-            if (s >= e) {
-                continue;
-            }
-            long from = oldOffset[i] + (s - no);
-            MemorySegment.copy(c.fromData, from, dst, dstOffset + (s - pageStart), e - s);
-            bytesRead += e - s;
-            int q1 = (int) ((from + (e - s) - 1) >>> shift);
-            for (int q = Math.max((int) (from >>> shift), last + 1); q <= q1; q++) {
-                sources[sourceCount++] = q;
-                last = q;
-            }
-        }
+        assembler.assemble(plan, p, c.fromData, dst, dstOffset);
     }
 
     private void markDone(int first, int pages) {

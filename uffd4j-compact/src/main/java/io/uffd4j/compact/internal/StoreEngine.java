@@ -1,6 +1,8 @@
 package io.uffd4j.compact.internal;
 
 import io.uffd4j.Userfaultfd;
+import io.uffd4j.compact.CycleReport;
+import io.uffd4j.compact.PageCounts;
 import io.uffd4j.compact.RecordId;
 import io.uffd4j.compact.RecordLocation;
 import io.uffd4j.compact.StaleRecordException;
@@ -11,6 +13,9 @@ import io.uffd4j.compact.Strategy;
 import io.uffd4j.error.ClosedException;
 import io.uffd4j.event.PageFault;
 import io.uffd4j.internal.ffm.Libc;
+import io.uffd4j.internal.ffm.NativeMemory;
+import io.uffd4j.mm.Advice;
+import io.uffd4j.mm.Memory;
 import io.uffd4j.mm.PageSizes;
 import io.uffd4j.serve.FailurePolicy;
 import io.uffd4j.serve.FaultServer;
@@ -24,6 +29,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
@@ -83,12 +89,14 @@ public final class StoreEngine implements AutoCloseable {
         this.space = config.strategy().anonymous()
                 ? new AnonymousSpace(regionSize, config.strategy() != Strategy.COPY)
                 : new MemfdSpace(regionSize);
-        Userfaultfd u;
-        try {
-            u = Userfaultfd.builder().userModeOnly(config.userModeOnly()).features(space.features()).build();
-        } catch (RuntimeException e) {
-            space.close();
-            throw e;
+        Userfaultfd u = null;
+        if (config.strategy().concurrent()) {
+            try {
+                u = Userfaultfd.builder().userModeOnly(config.userModeOnly()).features(space.features()).build();
+            } catch (RuntimeException e) {
+                space.close();
+                throw e;
+            }
         }
         this.uffd = u;
         this.region = space.region().address();
@@ -407,7 +415,7 @@ public final class StoreEngine implements AutoCloseable {
      * Starts a cycle: the start pause runs in the calling thread; production continues in the
      * background.
      */
-    public CycleRun startCycle() {
+    public StartedCycle startCycle() {
         lifecycle.lock();
         try {
             if (closing || closed) {
@@ -415,6 +423,9 @@ public final class StoreEngine implements AutoCloseable {
             }
             if (active != null) {
                 throw new IllegalStateException("compaction cycle " + active.number() + " is still running");
+            }
+            if (!config.strategy().concurrent()) {
+                return stopTheWorld();
             }
             long t0 = System.nanoTime();
             long drain = gate.pause();
@@ -465,10 +476,68 @@ public final class StoreEngine implements AutoCloseable {
             long t5 = System.nanoTime();
             run.setStartPause(t5 - t0, t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4);
             run.start();
-            return run;
+            return new StartedCycle(run.number(), run.strategy(), t5 - t0, run.result());
         } finally {
             lifecycle.unlock();
         }
+    }
+
+    /**
+     * STOP_THE_WORLD: the whole cycle inside the pause. Pages are produced in address order in place:
+     * a kept page is copied down whole, a built page is assembled in a buffer (its pieces may come from
+     * itself) and copied down; a page written never holds a record a later page still needs, because
+     * records only move down. Then the freed tail goes back to the kernel. The region is not registered,
+     * so touching it from Java code here is safe. Lifecycle lock held.
+     */
+    private StartedCycle stopTheWorld() {
+        long t0 = System.nanoTime();
+        long drain = gate.pause();
+        CycleReport report;
+        try {
+            long t1 = System.nanoTime();
+            Plan plan = planner.plan(log, table, pageLive, spareLive, top);
+            long t2 = System.nanoTime();
+            MemorySegment r = NativeMemory.segment(region, regionSize);
+            PageAssembler assembler = new PageAssembler(pageSize);
+            long kept = 0;
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buf = arena.allocate(pageSize, pageSize);
+                for (int p = 0; p < plan.toPages; p++) {
+                    int src = plan.source(p);
+                    if (src >= 0) {
+                        if (src != p) {
+                            MemorySegment.copy(r, (long) src * pageSize, r, (long) p * pageSize, pageSize);
+                            kept++;
+                        }
+                    } else {
+                        assembler.assemble(plan, p, r, buf, 0);
+                        MemorySegment.copy(buf, 0, r, (long) p * pageSize, pageSize);
+                    }
+                }
+            }
+            long t3 = System.nanoTime();
+            if (plan.oldPages > plan.toPages) {
+                Memory.madvise(region + (long) plan.toPages * pageSize, (long) (plan.oldPages - plan.toPages) * pageSize,
+                        Advice.DONTNEED);
+            }
+            long t4 = System.nanoTime();
+            planner.commit(plan, log, table);
+            int[] t = pageLive;
+            pageLive = spareLive;
+            spareLive = t;
+            top = plan.newTop;
+            long t5 = System.nanoTime();
+            PageCounts counts = new PageCounts(plan.toPages, 0, 0, 0, 0, 0, 0, kept, 0, 0, 0, 0);
+            report = new CycleReport(++cyclesStarted, Strategy.STOP_THE_WORLD, true, drain, t2 - t1, 0, 0, t5 - t4,
+                    t5 - t0, 0, t3 - t2, t3 - t2, t4 - t3, t5 - t0, plan.count, plan.liveBytes, plan.oldTop,
+                    plan.newTop, plan.toPages, plan.keptPages, plan.runs, assembler.bytesRead + kept * pageSize, counts,
+                    List.of(), List.of());
+        } finally {
+            gate.resume();
+        }
+        cyclesCompleted.incrementAndGet();
+        return new StartedCycle(report.cycle(), report.strategy(), report.startPauseNanos(),
+                CompletableFuture.completedFuture(report));
     }
 
     /**
@@ -540,7 +609,9 @@ public final class StoreEngine implements AutoCloseable {
                 }
             }
             space.close();
-            uffd.close();
+            if (uffd != null) {
+                uffd.close();
+            }
             closed = true;
         } finally {
             lifecycle.unlock();
