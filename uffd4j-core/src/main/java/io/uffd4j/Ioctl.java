@@ -24,10 +24,12 @@ public enum Ioctl {
 
     private final int nr;
     private final String since;
+    private final String kernelName;
 
     Ioctl(int nr, String since) {
         this.nr = nr;
         this.since = since;
+        this.kernelName = "UFFDIO_" + name(); // built once: Resolver passes it on every call
     }
 
     /** The ioctl number, which is also its bit in the ioctl sets the kernel returns. */
@@ -41,7 +43,7 @@ public enum Ioctl {
 
     /** The kernel's name, e.g. {@code UFFDIO_COPY}. */
     public String kernelName() {
-        return "UFFDIO_" + name();
+        return kernelName;
     }
 
     static Set<Ioctl> fromBits(long bits) {
