@@ -13,7 +13,7 @@ module io.uffd4j.compact {
     requires java.desktop;
 
     exports io.uffd4j.compact;
-    //BENCH exports io.uffd4j.compact.bench;
+    exports io.uffd4j.compact.bench;
 
-    //BENCH opens io.uffd4j.compact.bench to info.picocli, com.fasterxml.jackson.databind;
+    opens io.uffd4j.compact.bench to info.picocli, com.fasterxml.jackson.databind;
 }

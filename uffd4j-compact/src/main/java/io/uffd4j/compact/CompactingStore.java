@@ -1,5 +1,6 @@
 package io.uffd4j.compact;
 
+import io.uffd4j.compact.internal.EngineAccess;
 import io.uffd4j.compact.internal.StartedCycle;
 import io.uffd4j.compact.internal.StoreEngine;
 import io.uffd4j.error.ClosedException;
@@ -39,6 +40,10 @@ import java.util.function.BiConsumer;
  * (a per-record seqlock). A record has a fixed length; {@link #update} rewrites it in place.
  */
 public final class CompactingStore implements AutoCloseable {
+    static {
+        EngineAccess.install(store -> ((CompactingStore) store).engine);
+    }
+
     private final StoreEngine engine;
 
     private CompactingStore(StoreEngine engine) {

@@ -20,6 +20,8 @@ import java.util.List;
  * @param compactionNanos  end of the start pause until every to-space page was installed (the
  *                         compaction threads' completion time)
  * @param compactorNanos   time the compaction threads spent producing pages, summed over threads
+ * @param assembleNanos    of which assembling built pages (reading records, writing the page)
+ * @param installNanos     of which in the installing ioctls (COPY, MOVE, CONTINUE)
  * @param releaseNanos     freeing the from-space
  * @param totalNanos       start of the start pause until the from-space was freed
  * @param records          live records when the cycle started
@@ -36,7 +38,8 @@ import java.util.List;
  */
 public record CycleReport(int cycle, Strategy strategy, boolean completed, long drainNanos, long planNanos,
                           long flipNanos, long serveNanos, long commitNanos, long startPauseNanos,
-                          long finishNanos, long compactionNanos, long compactorNanos, long releaseNanos,
+                          long finishNanos, long compactionNanos, long compactorNanos, long assembleNanos,
+                          long installNanos, long releaseNanos,
                           long totalNanos, int records, long liveBytes, long oldTop, long newTop, int toPages,
                           int keptPages, int runs, long fromSpaceBytesRead, PageCounts pages,
                           List<AdaptiveCase> adaptive, List<String> errors) {

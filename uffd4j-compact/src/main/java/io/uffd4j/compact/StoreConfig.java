@@ -85,7 +85,7 @@ public record StoreConfig(long regionSize, int maxRecords, int maxRecordSize, St
 
         private Builder(long regionSize) {
             this.regionSize = regionSize;
-            this.maxRecords = (int) Math.max(1024, Math.min(Integer.MAX_VALUE - 8, regionSize / 64));
+            this.maxRecords = (int) Math.max(1024, Math.min(Integer.MAX_VALUE - 8, regionSize / 256)); // 20 bytes of heap per slot
             this.maxRecordSize = (int) Math.min(1 << 20, regionSize);
         }
 

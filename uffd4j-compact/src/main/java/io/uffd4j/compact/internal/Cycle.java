@@ -2,7 +2,6 @@ package io.uffd4j.compact.internal;
 
 import io.uffd4j.Userfaultfd;
 import io.uffd4j.compact.Strategy;
-import io.uffd4j.serve.FaultServer;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
@@ -30,7 +29,7 @@ final class Cycle {
     final long pageSize;
     final int pageShift;
     final boolean recycles;
-    final PageStack pool;
+    final RecyclePool pool;
     final Userfaultfd uffd;
     final MethodChooser model;
     final long pacePerPageNanos;
@@ -38,7 +37,10 @@ final class Cycle {
     final List<PageWorker> workers = new CopyOnWriteArrayList<>();
     volatile boolean stop;
     volatile boolean recyclingReady;
-    FaultServer server;
+    /** Fault handlers currently producing pages of this cycle; the end of the cycle waits for none. */
+    final java.util.concurrent.atomic.AtomicInteger handlersInside = new java.util.concurrent.atomic.AtomicInteger();
+    /** Set when the cycle ends: handlers stop producing its pages (they wake the user, who faults again). */
+    volatile boolean ended;
 
     Cycle(int number, Strategy strategy, Plan plan, FromSpace from, long regionAddress, Userfaultfd uffd,
           MethodChooser model, long pacePerPageNanos) {
@@ -53,7 +55,7 @@ final class Cycle {
         this.pageSize = plan.pageSize;
         this.pageShift = plan.pageShift;
         this.recycles = strategy == Strategy.MOVE || strategy == Strategy.ADAPTIVE;
-        this.pool = recycles ? new PageStack(Math.max(plan.oldPages, 1)) : null;
+        this.pool = recycles ? new RecyclePool(Math.max(plan.oldPages, 1)) : null;
         this.uffd = uffd;
         this.model = model;
         this.pacePerPageNanos = pacePerPageNanos;
@@ -65,9 +67,9 @@ final class Cycle {
             return;
         }
         int[] consumers = plan.consumers;
-        for (int q = plan.oldPages - 1; q >= 0; q--) {
+        for (int q = 0; q < plan.oldPages; q++) {
             if (consumers[q] == 0) {
-                pool.push(q);
+                pool.add(q);
             }
         }
         recyclingReady = true;
@@ -78,15 +80,42 @@ final class Cycle {
      * reads any more joins the pool. Installs before the pool was seeded are not counted: their
      * sources are then never recycled this cycle, which is safe (a page is never pushed twice).
      */
-    void releaseSources(int[] sources, int count) {
+    void releaseSources(int[] sources, int from, int to) {
         if (!recycles || !recyclingReady) {
             return;
         }
         int[] consumers = plan.consumers;
-        for (int i = 0; i < count; i++) {
+        for (int i = from; i < to; i++) {
             int q = sources[i];
             if ((int) INTS.getAndAdd(consumers, q, -1) == 1) {
-                pool.push(q);
+                pool.add(q);
+            }
+        }
+    }
+
+    /** A fault handler enters the cycle; false if it ended (then the handler must not produce pages). */
+    boolean enterHandler() {
+        handlersInside.incrementAndGet();
+        if (ended) {
+            handlersInside.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    void exitHandler() {
+        handlersInside.decrementAndGet();
+    }
+
+    /** Ends the cycle for fault handlers and waits until none is producing one of its pages. */
+    void endForHandlers() {
+        ended = true;
+        int spins = 0;
+        while (handlersInside.get() != 0) {
+            if (++spins < 100) {
+                Thread.onSpinWait();
+            } else {
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000);
             }
         }
     }

@@ -5,9 +5,6 @@ import io.uffd4j.compact.AdaptiveCase;
 import io.uffd4j.compact.CycleReport;
 import io.uffd4j.compact.PageCounts;
 import io.uffd4j.compact.Strategy;
-import io.uffd4j.event.FaultKind;
-import io.uffd4j.serve.Fault;
-import io.uffd4j.serve.FaultHandler;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -72,19 +69,6 @@ public final class CycleRun {
         return result;
     }
 
-    /** The fault handler of this cycle's fault server: each server thread gets its own worker. */
-    FaultHandler faultHandler() {
-        ThreadLocal<PageWorker> workers = ThreadLocal.withInitial(() -> cycle.register(new PageWorker(cycle)));
-        int shift = cycle.pageShift;
-        return (Fault fault, Resolver resolver) -> {
-            int p = (int) (fault.pageOffset() >>> shift);
-            if (fault.kind() == FaultKind.WRITE_PROTECT) {
-                throw new IllegalStateException("unexpected write-protect fault " + fault);
-            }
-            workers.get().onFault(p, resolver);
-        };
-    }
-
     void start() {
         thread = Thread.ofPlatform().name("uffd4j-compact-" + store.id() + "-cycle-" + cycle.number).daemon()
                 .start(this::run);
@@ -142,7 +126,7 @@ public final class CycleRun {
         }
     }
 
-    /** Called by the store once the fault server is closed and the region unregistered. */
+    /** Called by the store once the region is unregistered and no handler works for the cycle. */
     void completeAfterFinish(long finishNanos, long compactionDone) {
         long r0 = System.nanoTime();
         store.space().release(cycle.from);
@@ -153,7 +137,7 @@ public final class CycleRun {
         result.complete(report);
     }
 
-    /** Called by the store when it closes during the cycle (server closed, threads ended). */
+    /** Called by the store when it closes during the cycle (region unregistered, threads ended). */
     void abort() {
         try {
             store.space().release(cycle.from);
@@ -185,15 +169,16 @@ public final class CycleRun {
                 continue;
             }
             long t0 = System.nanoTime();
+            int handled = 1;
             try {
-                w.compact(p, r);
+                handled = w.compact(p, r);
             } catch (RuntimeException e) {
                 states.unclaim(p);
                 fail(e, p);
             }
             busy += System.nanoTime() - t0;
             if (pace > 0) {
-                LockSupport.parkNanos(pace);
+                LockSupport.parkNanos(pace * handled);
             }
         }
         synchronized (this) {
@@ -244,6 +229,11 @@ public final class CycleRun {
 
     private CycleReport report(boolean completed, long pauseEnd, long compactionDone, long finishNanos,
                                long releaseNanos, long end) {
+        long assemble = 0, install = 0;
+        for (PageWorker w : compactors) {
+            assemble += w.assembleNanos;
+            install += w.installNanos;
+        }
         long byCompactors = 0, onFault = 0, fresh = 0, stale = 0, recycled = 0, allocated = 0, keptMoved = 0,
                 keptCopied = 0, busy = 0, retries = 0, lost = 0, refaults = 0, bytesRead = 0;
         for (PageWorker w : cycle.workers) {
@@ -271,7 +261,7 @@ public final class CycleRun {
         Plan plan = cycle.plan;
         return new CycleReport(cycle.number, cycle.strategy, completed, drainNanos, planNanos, flipNanos, serveNanos,
                 commitNanos, startPauseNanos, finishNanos,
-                Math.max(0, compactionDone - pauseEnd), compactorNanos, releaseNanos, end - pauseStart, records,
+                Math.max(0, compactionDone - pauseEnd), compactorNanos, assemble, install, releaseNanos, end - pauseStart, records,
                 plan.liveBytes, plan.oldTop, plan.newTop, plan.toPages, plan.keptPages, plan.runs, bytesRead, counts,
                 adaptiveSummary(), List.copyOf(errors));
     }

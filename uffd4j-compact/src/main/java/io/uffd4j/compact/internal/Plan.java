@@ -57,6 +57,30 @@ public final class Plan {
         this.liveBytes = liveBytes;
     }
 
+    /**
+     * Writes the plan for the C reference (little-endian): "UFPL", version 1, page size, from-space
+     * pages, to-space pages, records; then per to-space page its source and first record, per
+     * from-space page its readers, per record old offset, new offset, length.
+     */
+    public void export(java.nio.file.Path file) throws java.io.IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(28 + 8 * toPages + 4 * oldPages + 20 * count)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put(new byte[] {'U', 'F', 'P', 'L'}).putInt(1).putLong(pageSize).putInt(oldPages).putInt(toPages).putInt(count);
+        for (int p = 0; p < toPages; p++) {
+            b.putInt(source[p]);
+        }
+        for (int p = 0; p < toPages; p++) {
+            b.putInt(firstRecord[p]);
+        }
+        for (int q = 0; q < oldPages; q++) {
+            b.putInt(consumers[q]);
+        }
+        for (int i = 0; i < count; i++) {
+            b.putLong(oldOffset[i]).putLong(newOffset[i]).putInt(length[i]);
+        }
+        java.nio.file.Files.write(file, b.array());
+    }
+
     public int count() {
         return count;
     }

@@ -18,6 +18,9 @@ import io.uffd4j.mm.Advice;
 import io.uffd4j.mm.Memory;
 import io.uffd4j.mm.PageSizes;
 import io.uffd4j.serve.FailurePolicy;
+import io.uffd4j.Resolver;
+import io.uffd4j.event.FaultKind;
+import io.uffd4j.serve.Fault;
 import io.uffd4j.serve.FaultServer;
 import io.uffd4j.serve.FaultServerListener;
 import io.uffd4j.serve.GuardedMemory;
@@ -45,8 +48,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * handler is this store's own code, which never gives up on a page.)
  *
  * <p><b>Cycle.</b> In one short pause (the gate closed, no operation inside): plan the new layout,
- * move the region's pages to a from-space, register the region, start the fault server, give every
- * record its new offset. Users then run again and see the compacted layout at once; each page is
+ * move the region's pages to a from-space, register the region with the store's fault server, give
+ * every record its new offset. Users then run again and see the compacted layout at once; each page is
  * produced when a compaction thread reaches it or a user touches it, whichever comes first. A second
  * short pause unregisters the region when every page is in; then the from-space is freed.
  */
@@ -80,6 +83,10 @@ public final class StoreEngine implements AutoCloseable {
     private int cyclesStarted;
     private final AtomicInteger cyclesCompleted = new AtomicInteger();
     private volatile CycleRun active;
+    /** The cycle fault handlers serve (set in the start pause, cleared when it ends). */
+    private volatile Cycle serving;
+    private final FaultServer server;
+    private final ThreadLocal<PageWorker> handlerWorkers = new ThreadLocal<>();
     private volatile boolean closing;
     private boolean closed;
 
@@ -107,6 +114,61 @@ public final class StoreEngine implements AutoCloseable {
         int pages = (int) (regionSize / pageSize);
         this.pageLive = new int[pages];
         this.spareLive = new int[pages];
+        this.server = uffd == null ? null : startFaultServer();
+    }
+
+    /**
+     * One fault server for the store's lifetime: its threads wait idle between cycles. The region is
+     * registered only during cycles (in the start pause); the server is started with it registered and
+     * it is unregistered at once, so the pause only has to register it.
+     */
+    private FaultServer startFaultServer() {
+        try {
+            FaultServer s = FaultServer.builder(uffd)
+                    .serve(space.region(), space.registerModes(), GuardedMemory.Mode.DIRECT)
+                    .handler(this::onFault)
+                    .threads(config.faultThreads())
+                    .waitStrategy(config.faultWait())
+                    .failurePolicy(new FailurePolicy(Integer.MAX_VALUE, Duration.ofMillis(1),
+                            Duration.ofMillis(50), FailurePolicy.GiveUp.KEEP_RETRYING))
+                    .listener(new FaultServerListener() {
+                        @Override
+                        public void onHandlerFailure(PageFault fault, int attempt, Throwable failure) {
+                            handlerFailures.increment();
+                        }
+                    })
+                    .drainTimeout(Duration.ofSeconds(10))
+                    .start();
+            uffd.unregister(region, regionSize);
+            return s;
+        } catch (RuntimeException e) {
+            uffd.close();
+            space.close();
+            throw e;
+        }
+    }
+
+    /** The fault handler: produces the page for the cycle in progress; outside a cycle only wakes. */
+    private void onFault(Fault fault, Resolver resolver) {
+        if (fault.kind() == FaultKind.WRITE_PROTECT) {
+            throw new IllegalStateException("unexpected write-protect fault " + fault);
+        }
+        Cycle c = serving;
+        if (c == null || !c.enterHandler()) {
+            // A message from just before the region was unregistered: the thread faults again if it must.
+            resolver.wake(fault.pageAddress(), pageSize);
+            return;
+        }
+        try {
+            PageWorker w = handlerWorkers.get();
+            if (w == null || w.c != c) {
+                w = c.register(new PageWorker(c));
+                handlerWorkers.set(w);
+            }
+            w.onFault((int) (fault.pageOffset() / pageSize), resolver);
+        } finally {
+            c.exitHandler();
+        }
     }
 
     public int id() {
@@ -444,21 +506,7 @@ public final class StoreEngine implements AutoCloseable {
                     cycle = new Cycle(++cyclesStarted, config.strategy(), plan, from, region, uffd, model,
                             config.pacePerPage().toNanos());
                     run = new CycleRun(this, cycle, t0);
-                    cycle.server = FaultServer.builder(uffd)
-                            .serve(space.region(), space.registerModes(), GuardedMemory.Mode.DIRECT)
-                            .handler(run.faultHandler())
-                            .threads(config.faultThreads())
-                            .waitStrategy(config.faultWait())
-                            .failurePolicy(new FailurePolicy(Integer.MAX_VALUE, Duration.ofMillis(1),
-                                    Duration.ofMillis(50), FailurePolicy.GiveUp.KEEP_RETRYING))
-                            .listener(new FaultServerListener() {
-                                @Override
-                                public void onHandlerFailure(PageFault fault, int attempt, Throwable failure) {
-                                    handlerFailures.increment();
-                                }
-                            })
-                            .drainTimeout(Duration.ofSeconds(10))
-                            .start();
+                    uffd.register(region, regionSize, space.registerModes());
                 } catch (RuntimeException | Error e) {
                     space.unflip(from);
                     throw e;
@@ -470,6 +518,7 @@ public final class StoreEngine implements AutoCloseable {
                 spareLive = t;
                 top = plan.newTop;
                 active = run;
+                serving = run.cycle;
             } finally {
                 gate.resume();
             }
@@ -529,7 +578,7 @@ public final class StoreEngine implements AutoCloseable {
             long t5 = System.nanoTime();
             PageCounts counts = new PageCounts(plan.toPages, 0, 0, 0, 0, 0, 0, kept, 0, 0, 0, 0);
             report = new CycleReport(++cyclesStarted, Strategy.STOP_THE_WORLD, true, drain, t2 - t1, 0, 0, t5 - t4,
-                    t5 - t0, 0, t3 - t2, t3 - t2, t4 - t3, t5 - t0, plan.count, plan.liveBytes, plan.oldTop,
+                    t5 - t0, 0, t3 - t2, t3 - t2, t3 - t2, 0, t4 - t3, t5 - t0, plan.count, plan.liveBytes, plan.oldTop,
                     plan.newTop, plan.toPages, plan.keptPages, plan.runs, assembler.bytesRead + kept * pageSize, counts,
                     List.of(), List.of());
         } finally {
@@ -541,11 +590,11 @@ public final class StoreEngine implements AutoCloseable {
     }
 
     /**
-     * The cycle thread produced every page: stop the fault server (which unregisters the region),
-     * then free the from-space. No pause is needed: every planned page is installed, so a user can
-     * only be waiting on a fresh page past the compacted data; unregistering wakes it and the kernel
-     * fills the page, while a handler's late install of the same page can only fail (EEXIST or
-     * ENOENT), never overwrite. Leaves everything to {@link #close()} when the store is closing.
+     * The cycle thread produced every page: stop the handlers working for the cycle, unregister the
+     * region, then free the from-space. No pause is needed: every planned page is installed, so a user
+     * can only be waiting on a fresh page past the compacted data; the handler wakes it (it faults
+     * again) until the region is unregistered, and then the kernel fills the page. Leaves everything
+     * to {@link #close()} when the store is closing.
      */
     void endCycle(CycleRun run, long compactionDone) {
         long finish;
@@ -555,14 +604,41 @@ public final class StoreEngine implements AutoCloseable {
                 return;
             }
             long t0 = System.nanoTime();
-            run.cycle.server.close();
-            active = null;
+            detach(run);
             finish = System.nanoTime() - t0;
         } finally {
             lifecycle.unlock();
         }
         run.completeAfterFinish(finish, compactionDone);
         cyclesCompleted.incrementAndGet();
+    }
+
+    /** Stops serving {@code run}'s cycle and unregisters the region. Lifecycle lock held. */
+    private void detach(CycleRun run) {
+        serving = null;
+        run.cycle.endForHandlers();
+        uffd.unregister(region, regionSize);
+        // UFFDIO_UNREGISTER wakes waiters before it write-locks the vma: wake any fault that queued after.
+        uffd.wake(region, regionSize);
+        active = null;
+    }
+
+    /** Plans a cycle without running it (in a pause) and writes the plan for the C reference. */
+    public Plan planOnly() {
+        lifecycle.lock();
+        try {
+            if (active != null || closing) {
+                throw new IllegalStateException("a cycle is running or the store is closing");
+            }
+            gate.pause();
+            try {
+                return planner.plan(log, table, pageLive, spareLive, top);
+            } finally {
+                gate.resume();
+            }
+        } finally {
+            lifecycle.unlock();
+        }
     }
 
     /** The cycle in progress, or null. */
@@ -602,11 +678,14 @@ public final class StoreEngine implements AutoCloseable {
             CycleRun still = active;
             if (still != null) {
                 try {
-                    still.cycle.server.close();
+                    detach(still);
                 } finally {
                     active = null;
                     still.abort();
                 }
+            }
+            if (server != null) {
+                server.close();
             }
             space.close();
             if (uffd != null) {
