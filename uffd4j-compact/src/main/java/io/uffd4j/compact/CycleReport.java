@@ -8,11 +8,12 @@ import java.util.List;
  * @param cycle            the store's cycle number, from 1
  * @param strategy         how pages were produced
  * @param completed        false if the store was closed before the cycle finished
+ * @param draftNanos       before the pause, users running: planning the records that existed then
  * @param drainNanos       start pause: time until the operations in progress had left
- * @param planNanos        start pause: computing the new layout
+ * @param planNanos        start pause: planning the records put since the draft
  * @param flipNanos        start pause: moving the region's pages to the from-space
  * @param serveNanos       start pause: registering the region and starting the fault server
- * @param commitNanos      start pause: giving every record its new offset
+ * @param commitNanos      start pause: giving every live record its new offset
  * @param startPauseNanos  start pause: total time users were held (the only pause of a cycle)
  * @param finishNanos      stopping the fault server and unregistering the region once every page is
  *                         in (users are not held: the only faults left are on fresh pages, which the
@@ -36,7 +37,8 @@ import java.util.List;
  * @param adaptive         ADAPTIVE's measurements and choices (empty for other strategies)
  * @param errors           failures the cycle recovered from (retried), empty when none
  */
-public record CycleReport(int cycle, Strategy strategy, boolean completed, long drainNanos, long planNanos,
+public record CycleReport(int cycle, Strategy strategy, boolean completed, long draftNanos, long drainNanos,
+                          long planNanos,
                           long flipNanos, long serveNanos, long commitNanos, long startPauseNanos,
                           long finishNanos, long compactionNanos, long compactorNanos, long assembleNanos,
                           long installNanos, long releaseNanos,

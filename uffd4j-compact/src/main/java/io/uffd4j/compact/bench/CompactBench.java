@@ -24,7 +24,7 @@ public final class CompactBench {
     /** What to run. */
     public record Options(long regionBytes, double fillShare, int runs, int userThreads, int compactionThreads,
                           long outsideMillis, List<Strategy> strategies, long seed, boolean cReference,
-                          PrintStream log) {}
+                          long faultSpinMicros, PrintStream log) {}
 
     private final Options o;
 
@@ -79,7 +79,7 @@ public final class CompactBench {
                 ProcessStats.kernel(), Runtime.version().toString(), loadBefore, ProcessStats.load(),
                 ProcessStats.memTotal());
         BenchReport.Settings settings = new BenchReport.Settings(o.regionBytes(), info.filled, info.live, info.records,
-                o.userThreads(), o.compactionThreads(), o.runs(), o.seed(),
+                o.userThreads(), o.compactionThreads(), o.faultSpinMicros(), o.runs(), o.seed(),
                 "records of 16-255 B (70%), 256-2047 B (25%), 2-16 KiB (5%) filled to " + Math.round(o.fillShare() * 100)
                         + "% of the region; 40% of 256 KiB chunks dense (nothing freed), 60% of the records of the other "
                         + "chunks freed; users: read a random live record (1 in 10 also rewritten in place), bursts of 32 "
@@ -93,7 +93,11 @@ public final class CompactBench {
 
     private StoreConfig config(Strategy s, long region) {
         return StoreConfig.builder(region).strategy(s).compactionThreads(o.compactionThreads())
-                .maxRecords((int) Math.min(Integer.MAX_VALUE - 8, region / 48)).build();
+                .maxRecords((int) Math.min(Integer.MAX_VALUE - 8, region / 48))
+                .faultWait(o.faultSpinMicros() > 0
+                        ? io.uffd4j.serve.WaitStrategy.spinThenBlock(java.time.Duration.ofNanos(o.faultSpinMicros() * 1000))
+                        : io.uffd4j.serve.WaitStrategy.block())
+                .build();
     }
 
     /**
@@ -169,17 +173,18 @@ public final class CompactBench {
             }
             BenchReport.Latency outside = users != null ? users.latency(UserLoad.OUTSIDE) : null;
             BenchReport.Latency during = users != null ? users.latency(UserLoad.DURING) : null;
-            BenchReport.Run result = new BenchReport.Run(run, underLoad, r.startPauseNanos(), r.drainNanos(),
+            BenchReport.Run result = new BenchReport.Run(run, underLoad, r.startPauseNanos(), r.draftNanos(), r.drainNanos(),
                     r.planNanos(), r.flipNanos(), r.serveNanos(), r.commitNanos(), r.compactionNanos(),
                     r.compactorNanos(), r.assembleNanos(), r.installNanos(), r.releaseNanos(), r.totalNanos(), r.toPages(), r.keptPages(),
                     r.pages().recycled(), r.pages().allocated(), r.pages().keptMoved(), r.pages().keptCopied(),
                     r.pages().onFault(), r.pages().freshOnFault(), r.fromSpaceBytesRead(), r.pages().moveBusyFallbacks(),
                     r.pages().retries(), r.pages().lostRaces(), r.pages().continueRefaults(), tlb, rssBefore, peak, rssAfter,
                     outside, during);
-            o.log().printf("run %d %-14s %-6s compaction %7.1f ms (assemble %.1f install %.1f)  pause %6.2f ms (plan %.2f flip %.2f serve %.2f commit %.2f)  total %7.1f ms  TLB IPIs %d  RSS %5.0f>%5.0f>%5.0f MiB%s%s%n",
+            o.log().printf("run %d %-14s %-6s compaction %7.1f ms (assemble %.1f install %.1f)  pause %6.2f ms (plan %.2f flip %.2f serve %.2f commit %.2f; draft before it %.1f)  total %7.1f ms  TLB IPIs %d  RSS %5.0f>%5.0f>%5.0f MiB%s%s%n",
                     run, s, underLoad ? "loaded" : "quiet", r.compactionNanos() / 1e6, r.assembleNanos() / 1e6,
                     r.installNanos() / 1e6, r.startPauseNanos() / 1e6,
                     r.planNanos() / 1e6, r.flipNanos() / 1e6, r.serveNanos() / 1e6, r.commitNanos() / 1e6,
+                    r.draftNanos() / 1e6,
                     r.totalNanos() / 1e6, tlb, rssBefore / 1048576.0, peak / 1048576.0, rssAfter / 1048576.0,
                     during == null ? "" : String.format("  p99 %5.1f us outside, %7.1f us during (%d faults)",
                             outside.p99Nanos() / 1e3, during.p99Nanos() / 1e3, r.pages().onFault() + r.pages().freshOnFault()),

@@ -47,12 +47,16 @@ public final class CompactBenchCommand implements Callable<Integer> {
     @Option(names = "--no-c-reference", description = "Do not build and run the C reference.")
     boolean noC;
 
+    @Option(names = "--fault-spin-us", description = "Fault-server threads spin this long for the next fault before "
+            + "blocking in poll (default: ${DEFAULT-VALUE}, block at once).", defaultValue = "0")
+    long faultSpinMicros;
+
     @Override
     public Integer call() throws Exception {
         long region = parseSize(size != null ? size : quick ? "64m" : "512m");
         CompactBench.Options options = new CompactBench.Options(region, 0.6, runs != null ? runs : quick ? 2 : 5,
                 users, compactionThreads, quick ? 300 : 1000,
-                strategies != null ? strategies : List.of(Strategy.values()), seed, !noC, System.out);
+                strategies != null ? strategies : List.of(Strategy.values()), seed, !noC, faultSpinMicros, System.out);
         BenchReport report = new CompactBench(options).run();
         Files.createDirectories(out);
         Path json = out.resolve("report.json");

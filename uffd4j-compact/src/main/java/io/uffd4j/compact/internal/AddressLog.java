@@ -36,6 +36,17 @@ public final class AddressLog {
         return size;
     }
 
+    /**
+     * The first {@code size} entries as they are now, readable without the lock while appends go on:
+     * appends never change these entries, and when they grow the log they copy them to new arrays and
+     * leave these alone. Take it under the allocation lock.
+     */
+    public record Snapshot(AddressLog log, int[] slots, long[] offsets, int size) {}
+
+    public Snapshot snapshot() {
+        return new Snapshot(this, slots, offsets, size);
+    }
+
     public int slot(int i) {
         return slots[i];
     }

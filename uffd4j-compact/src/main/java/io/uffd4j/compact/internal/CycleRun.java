@@ -31,6 +31,7 @@ public final class CycleRun {
     private volatile long flipNanos;
     private volatile long serveNanos;
     private volatile long commitNanos;
+    private volatile long draftNanos;
     private volatile long startPauseNanos;
     private final int records;
     private final List<PageWorker> compactors = new ArrayList<>();
@@ -56,7 +57,8 @@ public final class CycleRun {
         return startPauseNanos;
     }
 
-    void setStartPause(long total, long drain, long plan, long flip, long serve, long commit) {
+    void setStartPause(long total, long drain, long plan, long flip, long serve, long commit, long draft) {
+        draftNanos = draft;
         startPauseNanos = total;
         drainNanos = drain;
         planNanos = plan;
@@ -259,7 +261,7 @@ public final class CycleRun {
         PageCounts counts = new PageCounts(byCompactors, onFault, fresh, stale, recycled, allocated, keptMoved,
                 keptCopied, busy, retries, lost, refaults);
         Plan plan = cycle.plan;
-        return new CycleReport(cycle.number, cycle.strategy, completed, drainNanos, planNanos, flipNanos, serveNanos,
+        return new CycleReport(cycle.number, cycle.strategy, completed, draftNanos, drainNanos, planNanos, flipNanos, serveNanos,
                 commitNanos, startPauseNanos, finishNanos,
                 Math.max(0, compactionDone - pauseEnd), compactorNanos, assemble, install, releaseNanos, end - pauseStart, records,
                 plan.liveBytes, plan.oldTop, plan.newTop, plan.toPages, plan.keptPages, plan.runs, bytesRead, counts,

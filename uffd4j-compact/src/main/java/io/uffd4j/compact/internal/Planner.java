@@ -15,8 +15,16 @@ import java.util.Arrays;
  * whole or built from record pieces, never both, and records only move down (the compactor never
  * needs a to-space page to produce another).
  *
- * <p>The planner runs inside the pause, allocates only page-sized arrays, and reuses the record
- * arrays between cycles.
+ * <p><b>Two phases.</b> Most of the work runs before the pause, while users keep running:
+ * {@link #draft} plans the log entries that exist at a snapshot. That is safe because the plan only
+ * has to hold every record that is live in the pause: a record freed after the draft is simply
+ * copied as garbage (and not relocated), and records put after the snapshot are appended after all
+ * drafted ones, in address order. Inside the pause {@link #finish} plans those appended records
+ * (packed, no dense pages among them) and completes the per-page tables from the first page they
+ * touch, and {@link #commit} relocates the records that are still live. The draft decides density
+ * from a copy taken with the snapshot, for pages allocated then; that view going stale only changes
+ * which pages are kept, never correctness (frees only lower density; a record put later into the
+ * last, partly allocated page, if that page is kept, is pinned to its run like any record overlapping it).
  */
 public final class Planner {
     private final int pageShift;
@@ -48,121 +56,206 @@ public final class Planner {
         return Math.max(8, (length + 7L) & ~7L);
     }
 
+    /** Planning state between {@link #draft} and {@link #finish}. */
+    public static final class Draft {
+        final int entries;
+        final int regionPages;
+        int[] slot;
+        long[] newOff;
+        long[] oldOff;
+        int[] len;
+        int[] newPageLive;
+        int[] source;
+        int[] firstRecord;
+        int[] consumers;
+        int n;
+        long cursor;
+        boolean inRun;
+        int runOldEnd;
+        int runNewEnd;
+        long delta;
+        int runs;
+        int keptPages;
+        long liveBytes;
+        /** First to-space page records placed after the draft may touch. */
+        int boundaryPage;
+
+        Draft(int entries, int regionPages) {
+            this.entries = entries;
+            this.regionPages = regionPages;
+        }
+    }
+
     /**
-     * Plans the cycle. {@code pageLive[q]} holds the live allocation bytes of page q of the current
-     * layout; {@code newPageLive} receives the same for the planned layout (it must be as long).
-     * Reads the log and the table only (nothing is changed until {@link #commit}).
+     * Phase one (users may run): plans the first {@code snapshot.size()} log entries. {@code pageLive}
+     * must be a view that does not change meanwhile (a copy taken with the snapshot: a page's density
+     * read twice could differ, and a record could be packed onto a page a later record keeps whole);
+     * {@code newPageLive} (length = region pages) is this planner's to fill.
      */
-    public Plan plan(AddressLog log, RecordTable table, int[] pageLive, int[] newPageLive, long oldTop) {
-        int entries = log.size();
-        int[] slot = log.spareSlots(entries);
-        long[] newOff = log.spareOffsets(entries);
+    public Draft draft(AddressLog.Snapshot snapshot, RecordTable table, int[] pageLive, int[] newPageLive,
+                       long snapshotTop) {
+        int entries = snapshot.size();
+        Draft d = new Draft(entries, newPageLive.length);
+        d.newPageLive = newPageLive;
+        Arrays.fill(newPageLive, 0);
+        d.slot = snapshot.log().spareSlots(entries);
+        d.newOff = snapshot.log().spareOffsets(entries);
         if (oldOffsets.length < entries) {
             oldOffsets = new long[Math.max(entries, oldOffsets.length * 2)];
             lengths = new int[oldOffsets.length];
         }
-        long[] oldOff = oldOffsets;
-        int[] len = lengths;
-        int oldPages = (int) ((oldTop + pageSize - 1) >>> pageShift);
-        Arrays.fill(newPageLive, 0);
-
-        int n = 0;
-        int runs = 0;
-        long c = 0;
-        boolean inRun = false;
-        int runOldEnd = -1;
-        int runNewEnd = 0;
-        long delta = 0;
-        long liveBytes = 0;
+        d.oldOff = oldOffsets;
+        d.len = lengths;
+        // Pages allocated at the snapshot. The last may be partly allocated and receive later puts: if it
+        // is kept, it ends the last run and the records put into it are pinned to that run in finish().
+        int densePages = (int) ((snapshotTop + pageSize - 1) >>> pageShift);
+        int[] slots = snapshot.slots();
+        long[] offsets = snapshot.offsets();
         for (int i = 0; i < entries; i++) {
-            int s = log.slot(i);
-            long o = log.offset(i);
-            if (table.offsetPlain(s) != o) {
+            int s = slots[i];
+            long o = offsets[i];
+            if (table.offset(s) != o) {
                 continue; // freed (and maybe reused elsewhere) since it was allocated
             }
-            int l = table.length(s);
-            long a = allocation(l);
-            int first = (int) (o >>> pageShift);
-            int last = (int) ((o + a - 1) >>> pageShift);
-            long placed;
-            if (inRun && first <= runOldEnd) {
-                placed = o + delta;
-            } else {
-                if (inRun) {
-                    c = Math.max(c, (long) runNewEnd << pageShift);
-                    inRun = false;
+            place(d, s, o, table.length(s), pageLive, densePages);
+        }
+        d.boundaryPage = (int) (d.cursor >>> pageShift);
+        d.source = new int[d.regionPages];
+        Arrays.fill(d.source, -1);
+        d.firstRecord = new int[d.regionPages];
+        d.consumers = new int[d.regionPages];
+        for (int r = 0; r < d.runs; r++) {
+            for (int k = 0; k < runLen[r]; k++) {
+                d.source[runNew[r] + k] = runOld[r] + k;
+                d.consumers[runOld[r] + k] = Plan.KEPT;
+            }
+            d.keptPages += runLen[r];
+        }
+        pageTables(d, 0, d.boundaryPage);
+        return d;
+    }
+
+    /**
+     * Phase two (in the pause): plans the log entries appended since the draft (packed, or pinned to the
+     * last run if they start in its last page), completes the
+     * per-page tables and returns the plan. Reads the log and the table only.
+     */
+    public Plan finish(Draft d, AddressLog log, RecordTable table, long oldTop) {
+        int entries = log.size();
+        if (entries > d.entries) {
+            int[] slot = log.spareSlots(entries);
+            long[] newOff = log.spareOffsets(entries);
+            if (slot != d.slot || newOff != d.newOff) {
+                // The spare arrays grew: carry the draft over.
+                System.arraycopy(d.slot, 0, slot, 0, d.n);
+                System.arraycopy(d.newOff, 0, newOff, 0, d.n);
+                d.slot = slot;
+                d.newOff = newOff;
+            }
+            if (oldOffsets.length < entries) {
+                oldOffsets = Arrays.copyOf(oldOffsets, Math.max(entries, oldOffsets.length * 2));
+                lengths = Arrays.copyOf(lengths, oldOffsets.length);
+                d.oldOff = oldOffsets;
+                d.len = lengths;
+            }
+            for (int i = d.entries; i < entries; i++) {
+                int s = log.slot(i);
+                long o = log.offset(i);
+                if (table.offsetPlain(s) != o) {
+                    continue;
                 }
-                int dense = -1;
-                for (int q = first; q <= last; q++) {
+                place(d, s, o, table.length(s), null, 0);
+            }
+        }
+        int toPages = (int) ((d.cursor + pageSize - 1) >>> pageShift);
+        int oldPages = (int) ((oldTop + pageSize - 1) >>> pageShift);
+        pageTables(d, d.boundaryPage, toPages);
+        return new Plan(pageShift, d.n, d.slot, d.oldOff, d.newOff, d.len, oldTop, d.cursor, oldPages, toPages,
+                d.source, d.firstRecord, d.consumers, d.keptPages, d.runs, d.liveBytes);
+    }
+
+    /** Both phases at once (no user runs meanwhile): for the stop-the-world strategy, tools and tests. */
+    public Plan plan(AddressLog log, RecordTable table, int[] pageLive, int[] newPageLive, long oldTop) {
+        return finish(draft(log.snapshot(), table, pageLive, newPageLive, oldTop), log, table, oldTop);
+    }
+
+    /**
+     * Places one record: pinned to the current kept run, or starting a new run at a dense page it
+     * overlaps (only pages below {@code densePages}; none when {@code pageLive} is null), or packed.
+     */
+    private void place(Draft d, int s, long o, int l, int[] pageLive, int densePages) {
+        long a = allocation(l);
+        int first = (int) (o >>> pageShift);
+        int last = (int) ((o + a - 1) >>> pageShift);
+        long placed;
+        if (d.inRun && first <= d.runOldEnd) {
+            placed = o + d.delta;
+        } else {
+            if (d.inRun) {
+                d.cursor = Math.max(d.cursor, (long) d.runNewEnd << pageShift);
+                d.inRun = false;
+            }
+            int dense = -1;
+            if (pageLive != null) {
+                for (int q = first; q <= last && q < densePages; q++) {
                     if (pageLive[q] >= keepMin) {
                         dense = q;
                         break;
                     }
                 }
-                if (dense < 0) {
-                    placed = c;
-                } else {
-                    int end = dense;
-                    while (end + 1 < oldPages && pageLive[end + 1] >= keepMin) {
-                        end++;
-                    }
-                    long keptAt = Math.max(Math.ceilDiv(c, pageSize), dense + Math.ceilDiv(c - o, pageSize));
-                    delta = (keptAt - dense) << pageShift;
-                    if (delta > 0) {
-                        throw new IllegalStateException("planner: run at page " + dense + " would move up by " + delta);
-                    }
-                    if (runs == runOld.length) {
-                        runOld = Arrays.copyOf(runOld, runs * 2);
-                        runNew = Arrays.copyOf(runNew, runs * 2);
-                        runLen = Arrays.copyOf(runLen, runs * 2);
-                    }
-                    runOld[runs] = dense;
-                    runNew[runs] = (int) keptAt;
-                    runLen[runs] = end - dense + 1;
-                    runs++;
-                    inRun = true;
-                    runOldEnd = end;
-                    runNewEnd = (int) keptAt + end - dense + 1;
-                    placed = o + delta;
+            }
+            if (dense < 0) {
+                placed = d.cursor;
+            } else {
+                int end = dense;
+                while (end + 1 < densePages && pageLive[end + 1] >= keepMin) {
+                    end++;
                 }
+                long c = d.cursor;
+                long keptAt = Math.max(Math.ceilDiv(c, pageSize), dense + Math.ceilDiv(c - o, pageSize));
+                d.delta = (keptAt - dense) << pageShift;
+                if (d.delta > 0) {
+                    throw new IllegalStateException("planner: run at page " + dense + " would move up by " + d.delta);
+                }
+                if (d.runs == runOld.length) {
+                    runOld = Arrays.copyOf(runOld, d.runs * 2);
+                    runNew = Arrays.copyOf(runNew, d.runs * 2);
+                    runLen = Arrays.copyOf(runLen, d.runs * 2);
+                }
+                runOld[d.runs] = dense;
+                runNew[d.runs] = (int) keptAt;
+                runLen[d.runs] = end - dense + 1;
+                d.runs++;
+                d.inRun = true;
+                d.runOldEnd = end;
+                d.runNewEnd = (int) keptAt + end - dense + 1;
+                placed = o + d.delta;
             }
-            c = placed + a;
-            slot[n] = s;
-            oldOff[n] = o;
-            newOff[n] = placed;
-            len[n] = l;
-            addLive(newPageLive, placed, a);
-            liveBytes += l;
-            n++;
         }
-        long newTop = c;
-        int toPages = (int) ((newTop + pageSize - 1) >>> pageShift);
+        d.cursor = placed + a;
+        int n = d.n;
+        d.slot[n] = s;
+        d.oldOff[n] = o;
+        d.newOff[n] = placed;
+        d.len[n] = l;
+        addLive(d.newPageLive, placed, a, 1);
+        d.liveBytes += l;
+        d.n = n + 1;
+    }
 
-        int[] source = new int[toPages];
-        Arrays.fill(source, -1);
-        int[] consumers = new int[oldPages];
-        int kept = 0;
-        for (int r = 0; r < runs; r++) {
-            for (int k = 0; k < runLen[r]; k++) {
-                source[runNew[r] + k] = runOld[r] + k;
-                consumers[runOld[r] + k] = Plan.KEPT;
-            }
-            kept += runLen[r];
-        }
-        int[] firstRecord = new int[toPages];
-        int i = 0;
-        for (int p = 0; p < toPages; p++) {
+    /** First record and reader counts of to-space pages [from, to). */
+    private void pageTables(Draft d, int from, int to) {
+        int i = from == 0 ? 0 : d.firstRecord[from - 1];
+        for (int p = from; p < to; p++) {
             long pageStart = (long) p << pageShift;
-            while (i < n && newOff[i] + allocation(len[i]) <= pageStart) {
+            while (i < d.n && d.newOff[i] + allocation(d.len[i]) <= pageStart) {
                 i++;
             }
-            firstRecord[p] = i;
-            if (source[p] < 0) {
-                countSources(p, i, n, oldOff, newOff, len, consumers);
+            d.firstRecord[p] = i;
+            if (d.source[p] < 0) {
+                countSources(p, i, d.n, d.oldOff, d.newOff, d.len, d.consumers);
             }
         }
-        return new Plan(pageShift, n, slot, oldOff, newOff, len, oldTop, newTop, oldPages, toPages, source,
-                firstRecord, consumers, kept, runs, liveBytes);
     }
 
     /** Counts, once per from-space page, the from-space pages that built page {@code p} reads. */
@@ -188,38 +281,37 @@ public final class Planner {
         }
     }
 
-    private void addLive(int[] pageLive, long offset, long bytes) {
+    private void addLive(int[] pageLive, long offset, long bytes, int sign) {
         long end = offset + bytes;
         while (offset < end) {
             int q = (int) (offset >>> pageShift);
             long pageEnd = (long) (q + 1) << pageShift;
             long part = Math.min(end, pageEnd) - offset;
-            pageLive[q] += (int) part;
+            pageLive[q] += sign * (int) part;
             offset += part;
         }
     }
 
     /**
-     * Applies the plan (inside the pause, after the from-space flip succeeded): records get their new
-     * offsets, the log becomes the compacted order.
+     * Applies the plan (inside the pause, after the flip succeeded): records still live get their new
+     * offsets; records freed after the draft keep their slot as it is (it may hold another record now)
+     * and leave the planned layout's live counts. The log becomes the compacted order (freed entries
+     * stay in it as stale entries, as after any free).
      */
-    public void commit(Plan plan, AddressLog log, RecordTable table) {
+    public void commit(Plan plan, AddressLog log, RecordTable table, int[] newPageLive) {
         for (int i = 0; i < plan.count; i++) {
-            table.relocate(plan.slot[i], plan.newOffset[i]);
+            int s = plan.slot[i];
+            if (table.offsetPlain(s) == plan.oldOffset[i]) {
+                table.relocate(s, plan.newOffset[i]);
+            } else {
+                addLive(newPageLive, plan.newOffset[i], allocation(plan.length[i]), -1);
+            }
         }
         log.adoptSpare(plan.count);
     }
 
     /** Adds or removes a record's allocation to the per-page live counts (allocation lock held). */
     public void account(int[] pageLive, long offset, int length, boolean add) {
-        long a = allocation(length);
-        long end = offset + a;
-        while (offset < end) {
-            int q = (int) (offset >>> pageShift);
-            long pageEnd = (long) (q + 1) << pageShift;
-            long part = Math.min(end, pageEnd) - offset;
-            pageLive[q] += add ? (int) part : (int) -part;
-            offset += part;
-        }
+        addLive(pageLive, offset, allocation(length), add ? 1 : -1);
     }
 }

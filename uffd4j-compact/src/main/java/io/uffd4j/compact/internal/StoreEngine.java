@@ -77,6 +77,7 @@ public final class StoreEngine implements AutoCloseable {
     private final LongAdder handlerFailures = new LongAdder();
     private int[] pageLive;
     private int[] spareLive;
+    private final int[] densitySnapshot;
     private long top;
     private long liveRecords;
     private long liveBytes;
@@ -114,6 +115,7 @@ public final class StoreEngine implements AutoCloseable {
         int pages = (int) (regionSize / pageSize);
         this.pageLive = new int[pages];
         this.spareLive = new int[pages];
+        this.densitySnapshot = new int[pages];
         this.server = uffd == null ? null : startFaultServer();
     }
 
@@ -207,6 +209,7 @@ public final class StoreEngine implements AutoCloseable {
         try {
             int slot;
             long offset;
+            int writeLock;
             allocLock.lock();
             try {
                 long a = Planner.allocation(len);
@@ -222,14 +225,23 @@ public final class StoreEngine implements AutoCloseable {
                 offset = top;
                 top += a;
                 log.append(slot, offset);
+                // Published with its log entry, before its bytes: a cycle's draft (taken under this lock)
+                // must see every logged record as live. The slot's write lock stays held until the bytes
+                // are in, so a reader that finds it through layout() waits for them; the cycle's pause
+                // waits for this put to leave the gate.
+                writeLock = table.writeBegin(slot);
+                table.publish(slot, offset, len);
                 planner.account(pageLive, offset, len, true);
                 liveRecords++;
                 liveBytes += len;
             } finally {
                 allocLock.unlock();
             }
-            copyIn(offset, data);
-            table.publish(slot, offset, len);
+            try {
+                copyIn(offset, data);
+            } finally {
+                table.writeEnd(slot, writeLock);
+            }
             return new RecordId(slot, table.generation(slot));
         } finally {
             gate.exit(token);
@@ -489,6 +501,23 @@ public final class StoreEngine implements AutoCloseable {
             if (!config.strategy().concurrent()) {
                 return stopTheWorld();
             }
+            // Plan the records that exist now while users keep running; the pause only adds the few
+            // put since and relocates the records.
+            long d0 = System.nanoTime();
+            AddressLog.Snapshot snapshot;
+            long snapshotTop;
+            allocLock.lock();
+            try {
+                snapshot = log.snapshot();
+                snapshotTop = top;
+                // One consistent view of the densities for the draft (the last page's can still rise).
+                int pages = (int) ((snapshotTop + pageSize - 1) / pageSize);
+                System.arraycopy(pageLive, 0, densitySnapshot, 0, pages);
+            } finally {
+                allocLock.unlock();
+            }
+            Planner.Draft draft = planner.draft(snapshot, table, densitySnapshot, spareLive, snapshotTop);
+            long draftNanos = System.nanoTime() - d0;
             long t0 = System.nanoTime();
             long drain = gate.pause();
             long t1 = System.nanoTime();
@@ -497,7 +526,7 @@ public final class StoreEngine implements AutoCloseable {
             long t4;
             CycleRun run;
             try {
-                Plan plan = planner.plan(log, table, pageLive, spareLive, top);
+                Plan plan = planner.finish(draft, log, table, top);
                 t2 = System.nanoTime();
                 FromSpace from = space.flip();
                 t3 = System.nanoTime();
@@ -512,7 +541,7 @@ public final class StoreEngine implements AutoCloseable {
                     throw e;
                 }
                 t4 = System.nanoTime();
-                planner.commit(plan, log, table);
+                planner.commit(plan, log, table, spareLive);
                 int[] t = pageLive;
                 pageLive = spareLive;
                 spareLive = t;
@@ -523,7 +552,7 @@ public final class StoreEngine implements AutoCloseable {
                 gate.resume();
             }
             long t5 = System.nanoTime();
-            run.setStartPause(t5 - t0, t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4);
+            run.setStartPause(t5 - t0, t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, draftNanos);
             run.start();
             return new StartedCycle(run.number(), run.strategy(), t5 - t0, run.result());
         } finally {
@@ -570,14 +599,14 @@ public final class StoreEngine implements AutoCloseable {
                         Advice.DONTNEED);
             }
             long t4 = System.nanoTime();
-            planner.commit(plan, log, table);
+            planner.commit(plan, log, table, spareLive);
             int[] t = pageLive;
             pageLive = spareLive;
             spareLive = t;
             top = plan.newTop;
             long t5 = System.nanoTime();
             PageCounts counts = new PageCounts(plan.toPages, 0, 0, 0, 0, 0, 0, kept, 0, 0, 0, 0);
-            report = new CycleReport(++cyclesStarted, Strategy.STOP_THE_WORLD, true, drain, t2 - t1, 0, 0, t5 - t4,
+            report = new CycleReport(++cyclesStarted, Strategy.STOP_THE_WORLD, true, 0, drain, t2 - t1, 0, 0, t5 - t4,
                     t5 - t0, 0, t3 - t2, t3 - t2, t3 - t2, 0, t4 - t3, t5 - t0, plan.count, plan.liveBytes, plan.oldTop,
                     plan.newTop, plan.toPages, plan.keptPages, plan.runs, assembler.bytesRead + kept * pageSize, counts,
                     List.of(), List.of());
