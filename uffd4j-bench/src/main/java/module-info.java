@@ -6,6 +6,7 @@ module io.uffd4j.bench {
     requires io.uffd4j.core;
     requires io.uffd4j.pager;
     requires io.uffd4j.snapshot;
+    requires io.uffd4j.compact;
     requires HdrHistogram;
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
@@ -15,8 +16,12 @@ module io.uffd4j.bench {
 
     exports io.uffd4j.bench.faults;
     exports io.uffd4j.bench.snapshot;
+    exports io.uffd4j.bench.compact;
+    exports io.uffd4j.bench.lazy;
     exports io.uffd4j.bench.support;
 
     opens io.uffd4j.bench.faults to info.picocli, com.fasterxml.jackson.databind;
     opens io.uffd4j.bench.snapshot to info.picocli, com.fasterxml.jackson.databind;
+    opens io.uffd4j.bench.compact to info.picocli, com.fasterxml.jackson.databind;
+    opens io.uffd4j.bench.lazy to info.picocli, com.fasterxml.jackson.databind;
 }

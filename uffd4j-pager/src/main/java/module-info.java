@@ -8,16 +8,11 @@ module io.uffd4j.pager {
     requires HdrHistogram;
     requires info.picocli;
     requires me.tongfei.progressbar;
-    requires com.fasterxml.jackson.databind;
-    requires org.knowm.xchart;
-    requires java.desktop;
 
     exports io.uffd4j.pager;
     exports io.uffd4j.pager.source;
     exports io.uffd4j.pager.cli;
-    exports io.uffd4j.pager.bench;
     exports io.uffd4j.pager.spi;
 
     opens io.uffd4j.pager.cli to info.picocli;
-    opens io.uffd4j.pager.bench to info.picocli, com.fasterxml.jackson.databind;
 }

@@ -29,7 +29,7 @@ public enum Ioctl {
     Ioctl(int nr, String since) {
         this.nr = nr;
         this.since = since;
-        this.kernelName = "UFFDIO_" + name();
+        this.kernelName = "UFFDIO_" + name(); // built once: Resolver passes it on every call
     }
 
     /** The ioctl number, which is also its bit in the ioctl sets the kernel returns. */

@@ -14,8 +14,8 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Run a benchmark harness (each compares side by side and writes a JSON + PNG report).",
         synopsisSubcommandLabel = "BENCHMARK",
-        subcommands = {io.uffd4j.bench.faults.FaultBenchCommand.class, io.uffd4j.pager.bench.LazyBench.class,
-                io.uffd4j.bench.snapshot.SnapshotBenchCommand.class})
+        subcommands = {io.uffd4j.bench.faults.FaultBenchCommand.class, io.uffd4j.bench.lazy.LazyBench.class,
+                io.uffd4j.bench.snapshot.SnapshotBenchCommand.class, io.uffd4j.bench.compact.CompactBenchCommand.class})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

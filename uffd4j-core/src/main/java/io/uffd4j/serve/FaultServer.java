@@ -407,5 +407,13 @@ public final class FaultServer implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "unregistering " + m + " failed", e);
         }
+        // UFFDIO_UNREGISTER wakes the threads waiting in the range before it write-locks the vma, so a
+        // fault handled under the per-vma lock (Linux 6.6+) can queue itself just after that wake and
+        // then wait forever. Once unregister returned, every such fault has queued: wake them again.
+        try {
+            uffd.wake(m.address(), m.size());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "waking faults left in " + m + " failed", e);
+        }
     }
 }

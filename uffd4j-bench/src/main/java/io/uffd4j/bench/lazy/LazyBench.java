@@ -1,4 +1,4 @@
-package io.uffd4j.pager.bench;
+package io.uffd4j.bench.lazy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -76,7 +76,7 @@ public final class LazyBench implements Callable<Integer> {
     @Option(names = "--runs", description = "Runs per measurement (default 3; quick 1)")
     Integer runs;
 
-    @Option(names = "--out", description = "Report directory (default: ${DEFAULT-VALUE})", defaultValue = "bench-results/lazy")
+    @Option(names = "--out", description = "Report directory (default: ${DEFAULT-VALUE})", defaultValue = "reports/bench-lazy")
     Path out;
 
     @Option(names = "--work-dir", description = "Where images are written (default: a temporary directory)")
@@ -277,7 +277,7 @@ public final class LazyBench implements Callable<Integer> {
         writeImage(image, size);
         warm(image);
         long[] order = permutation(pages, 7);
-        Optional<Path> cBinary = CReferenceHandler.build(dir);
+        Optional<Path> cBinary = CReferenceHandler.build();
         List<LatencyProbe> probes = new ArrayList<>();
         for (int run = 1; run <= n; run++) {
             // warm-up rounds are not recorded (JIT of both the application loop and the handlers)

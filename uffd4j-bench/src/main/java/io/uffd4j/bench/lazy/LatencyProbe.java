@@ -1,4 +1,4 @@
-package io.uffd4j.pager.bench;
+package io.uffd4j.bench.lazy;
 
 import org.HdrHistogram.Histogram;
 

@@ -1,13 +1,13 @@
-package io.uffd4j.pager.bench;
+package io.uffd4j.bench.lazy;
 
 import io.uffd4j.RegisterMode;
+import io.uffd4j.bench.support.CProgram;
 import io.uffd4j.Userfaultfd;
 import io.uffd4j.ipc.UnixServerSocket;
 import io.uffd4j.ipc.UnixSocket;
 import io.uffd4j.mm.Mapping;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Optional;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,28 +37,15 @@ final class CReferenceHandler implements AutoCloseable {
         this.region = region;
     }
 
-    /** Compiles the handler into {@code dir}; empty (with the reason printed) when gcc is missing or fails. */
-    static Optional<Path> build(Path dir) throws IOException, InterruptedException {
-        Path src = dir.resolve("uffd_ref_handler.c");
-        try (InputStream in = CReferenceHandler.class.getResourceAsStream("uffd_ref_handler.c")) {
-            if (in == null) {
-                throw new IOException("resource uffd_ref_handler.c is missing");
-            }
-            Files.write(src, in.readAllBytes());
-        }
-        Path bin = dir.resolve("uffd_ref_handler");
+    /** Builds the handler (cached like the other C references); empty, with the reason printed, when gcc is missing or fails. */
+    static Optional<Path> build() throws InterruptedException {
         try {
-            Process gcc = new ProcessBuilder("gcc", "-O2", "-o", bin.toString(), src.toString()).redirectErrorStream(true).start();
-            String out = new String(gcc.getInputStream().readAllBytes());
-            if (!gcc.waitFor(120, TimeUnit.SECONDS) || gcc.exitValue() != 0) {
-                System.err.println("gcc failed; the C reference is skipped:\n" + out);
-                return Optional.empty();
-            }
+            return Optional.of(CProgram.build(CReferenceHandler.class, "uffd_ref_handler.c", List.of("-O2"),
+                    CProgram.defaultCache()).binary());
         } catch (IOException e) {
-            System.err.println("no gcc (" + e.getMessage() + "); the C reference is skipped");
+            System.err.println(e.getMessage() + "; the C reference is skipped");
             return Optional.empty();
         }
-        return Optional.of(bin);
     }
 
     /** Registers a fresh anonymous region of {@code size} bytes and hands its userfaultfd to a new handler process. */

@@ -1,0 +1,114 @@
+package io.uffd4j.bench.compact;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.uffd4j.compact.Strategy;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code compact}: the concurrent-compaction benchmark (wired into the CLI as {@code ./uffd4j bench compact}).
+ * Writes report.json and PNG charts to {@code --out} and prints the medians and whether each goal is met.
+ */
+@Command(name = "compact", mixinStandardHelpOptions = true,
+        description = "Benchmark concurrent compaction: COPY vs MOVE vs CONTINUE vs ADAPTIVE vs stop-the-world, "
+                + "on identical fragmented stores; JSON report and PNG plots.")
+public final class CompactBenchCommand implements Callable<Integer> {
+    @Option(names = "--quick", description = "Small region, two runs, short windows (about a minute).")
+    boolean quick;
+
+    @Option(names = "--out", description = "Report directory (default: ${DEFAULT-VALUE}).", defaultValue = "reports/bench-compact")
+    Path out;
+
+    @Option(names = "--size", description = "Region size, e.g. 512m or 1g (default: 512m; 64m with --quick).")
+    String size;
+
+    @Option(names = "--runs", description = "Runs per strategy (default: 5; 2 with --quick).")
+    Integer runs;
+
+    @Option(names = "--users", description = "User threads during the loaded runs (default: ${DEFAULT-VALUE}).", defaultValue = "2")
+    int users;
+
+    @Option(names = "--compaction-threads", description = "Compaction threads per cycle (default: ${DEFAULT-VALUE}).", defaultValue = "1")
+    int compactionThreads;
+
+    @Option(names = "--strategies", split = ",", description = "Strategies to compare (default: all).")
+    List<Strategy> strategies;
+
+    @Option(names = "--seed", description = "Workload seed (default: ${DEFAULT-VALUE}).", defaultValue = "20231009")
+    long seed;
+
+    @Option(names = "--no-c-reference", description = "Do not build and run the C reference.")
+    boolean noC;
+
+    @Option(names = "--fault-spin-us", description = "Fault-server threads spin this long for the next fault before "
+            + "blocking in poll (default: ${DEFAULT-VALUE}, block at once).", defaultValue = "0")
+    long faultSpinMicros;
+
+    @Override
+    public Integer call() throws Exception {
+        long region = parseSize(size != null ? size : quick ? "64m" : "512m");
+        CompactBench.Options options = new CompactBench.Options(region, 0.6, runs != null ? runs : quick ? 2 : 5,
+                users, compactionThreads, quick ? 300 : 1000,
+                strategies != null ? strategies : List.of(Strategy.values()), seed, !noC, faultSpinMicros, System.out);
+        BenchReport report = new CompactBench(options).run();
+        Files.createDirectories(out);
+        Path json = out.resolve("report.json");
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), report);
+        List<Path> plots = BenchPlots.write(report, out);
+        print(report);
+        System.out.println("report: " + json.toAbsolutePath());
+        plots.forEach(p -> System.out.println("plot:   " + p.toAbsolutePath()));
+        return 0;
+    }
+
+    static long parseSize(String s) {
+        String t = s.trim().toLowerCase(Locale.ROOT);
+        long mult = 1;
+        if (t.endsWith("k")) {
+            mult = 1L << 10;
+        } else if (t.endsWith("m")) {
+            mult = 1L << 20;
+        } else if (t.endsWith("g")) {
+            mult = 1L << 30;
+        }
+        if (mult != 1) {
+            t = t.substring(0, t.length() - 1);
+        }
+        long v = Long.parseLong(t) * mult;
+        return (v + 4095) & ~4095L;
+    }
+
+    private static void print(BenchReport r) {
+        System.out.printf("%n%s, %d cores, load %.2f -> %.2f, kernel %s, JDK %s%n", r.date(), r.machine().cores(),
+                r.machine().loadBefore(), r.machine().loadAfter(), r.machine().kernel(), r.machine().jvm());
+        System.out.printf("region %d MiB, %d live records (%.0f MiB live of %.0f MiB filled)%n",
+                r.settings().regionBytes() >> 20, r.settings().records(), r.settings().liveBytes() / 1048576.0,
+                r.settings().filledBytes() / 1048576.0);
+        System.out.printf("%-14s %10s %10s %9s %9s %9s %9s %9s %8s %8s %8s%n", "strategy", "compact ms", "loaded ms",
+                "pause ms", "p50 out", "p99 out", "p50 in", "p99 in", "RSS0 MiB", "peak", "after");
+        for (BenchReport.StrategyResult s : r.strategies()) {
+            System.out.printf("%-14s %10.1f %10.1f %9.2f %8.1fu %8.1fu %8.1fu %8.1fu %8.0f %8.0f %8.0f%n", s.strategy(),
+                    s.compactionNanos() / 1e6, s.compactionNanosLoaded() / 1e6, s.startPauseNanos() / 1e6,
+                    s.p50OutsideNanos() / 1e3, s.p99OutsideNanos() / 1e3, s.p50DuringNanos() / 1e3,
+                    s.p99DuringNanos() / 1e3, s.rssBeforeBytes() / 1048576.0, s.rssPeakBytes() / 1048576.0,
+                    s.rssAfterBytes() / 1048576.0);
+        }
+        if (r.reference() != null) {
+            for (BenchReport.CResult c : r.reference().results()) {
+                System.out.printf("C reference %-8s %8.1f ms; Java %8.1f ms (%.2fx)%n", c.strategy(),
+                        c.compactionNanos() / 1e6, c.javaCompactionNanos() / 1e6, c.javaOverC());
+            }
+        }
+        System.out.println("goals:");
+        for (BenchReport.Goal g : r.goals()) {
+            System.out.printf("  [%s] %s: %s (target %s)%n", g.met() ? "met" : "NOT MET", g.name(), g.measured(), g.target());
+        }
+    }
+}

@@ -1,0 +1,568 @@
+package io.uffd4j.compact.internal;
+
+import io.uffd4j.ContinueMode;
+import io.uffd4j.CopyMode;
+import io.uffd4j.Modes;
+import io.uffd4j.MoveMode;
+import io.uffd4j.Resolver;
+import io.uffd4j.compact.Strategy;
+import io.uffd4j.error.Errno;
+import io.uffd4j.error.UffdException;
+import io.uffd4j.mm.Advice;
+import io.uffd4j.mm.Memory;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Produces to-space pages for one thread (a compaction thread or a fault-server thread): assembles
+ * pages from record pieces read in the from-space, installs them with the strategy's ioctl and marks
+ * them done. Thread-confined; allocates nothing per page.
+ *
+ * <p>Compaction threads work on runs of consecutive pages and install each run with one ioctl: a run
+ * of kept pages moves (or is copied) from the from-space at once; a run of built pages is assembled in
+ * a run of contiguous recycled from-space pages and moved at once (MOVE), or in a multi-page buffer and
+ * copied at once (COPY), or written into the page cache and mapped at once (CONTINUE). One UFFDIO_MOVE
+ * per run means one TLB flush per run, which is what makes MOVE cheaper than COPY in a process whose
+ * other threads keep the CPUs busy. The fault path produces the one page a user waits for.
+ *
+ * <p>Never touches the registered region: pages are assembled in a private buffer, in a recycled
+ * from-space page, or in the page cache through the unregistered second view, and the ioctl maps
+ * them. A fault handler never waits for another thread: for COPY and MOVE, a page another thread is
+ * producing is produced again and the loser's ioctl fails with EEXIST (both copies hold the same
+ * bytes, and a recycled from-space page is only reused after every page reading it is installed); for
+ * CONTINUE, where the page-cache page is shared, the handler wakes the faulting thread, which faults
+ * again until the claimer has mapped the page.
+ */
+final class PageWorker implements AutoCloseable {
+    private static final Modes<CopyMode> COPY = Modes.none();
+    private static final Modes<MoveMode> MOVE = Modes.none();
+    private static final Modes<ContinueMode> CONTINUE = Modes.none();
+    /** Pages moved or copied by one ioctl for a run of kept pages (2 MiB of base pages). */
+    static final int MAX_RUN = 512;
+    /** Built pages assembled and installed together (a recycled run never crosses 64 pages). */
+    static final int MAX_BATCH = 64;
+    private static final int MAX_NO_PROGRESS = 10_000;
+
+    final Cycle c;
+    private final Plan plan;
+    private final long page;
+    private final int shift;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment buffer;
+    private final MemorySegment zeros;
+    private final PageAssembler assembler;
+    private final int[] batchSources;
+    private final int[] batchSourceEnd = new int[MAX_BATCH + 1];
+    private final MethodChooser chooser;
+
+    // ---- counters (read after the thread ended) ----
+    long pagesBuilt;
+    long pagesKept;
+    long pagesFresh;
+    long recycled;
+    long allocated;
+    long keptMoved;
+    long keptCopied;
+    long busyFallbacks;
+    long againRetries;
+    long lostRaces;
+    long continueRefaults;
+    long staleFaults;
+    long faultsServed;
+    long keptBytesRead;
+    long assembleNanos;
+    long installNanos;
+
+    PageWorker(Cycle c) {
+        this.c = c;
+        this.plan = c.plan;
+        this.page = c.pageSize;
+        this.shift = c.pageShift;
+        this.buffer = arena.allocate(page * MAX_BATCH, page);
+        this.zeros = arena.allocate(page, page);
+        this.assembler = new PageAssembler(page);
+        this.batchSources = new int[MAX_BATCH * ((int) (page / 4) + 4)];
+        this.chooser = c.strategy == Strategy.ADAPTIVE ? new MethodChooser(c.model) : null;
+    }
+
+    MethodChooser chooser() {
+        return chooser;
+    }
+
+    long bytesRead() {
+        return assembler.bytesRead + keptBytesRead;
+    }
+
+    // ---- compaction threads ----------------------------------------------------------------------
+
+    /**
+     * Produces page {@code p}, which this thread claimed, together with the following pages of the same
+     * kind it can claim. Returns the number of pages it handled.
+     */
+    int compact(int p, Resolver r) {
+        int src = plan.source(p);
+        if (c.strategy == Strategy.CONTINUE) {
+            int n = 1;
+            while (n < MAX_BATCH && p + n < plan.toPages && c.states.claim(p + n)) {
+                n++;
+            }
+            continueRun(p, n, r);
+            return n;
+        } else if (src >= 0) {
+            int n = 1;
+            while (n < MAX_RUN && p + n < plan.toPages && plan.source(p + n) == src + n && c.states.claim(p + n)) {
+                n++;
+            }
+            keptRun(p, src, n, r);
+            return n;
+        } else {
+            int n = 1;
+            while (n < MAX_BATCH && p + n < plan.toPages && plan.source(p + n) < 0 && c.states.claim(p + n)) {
+                n++;
+            }
+            builtRun(p, n, r, MethodChooser.Case.BUILT);
+            return n;
+        }
+    }
+
+    // ---- fault handler ---------------------------------------------------------------------------
+
+    /** Serves a fault on to-space page {@code p} with the fault server's resolver. */
+    void onFault(int p, Resolver r) {
+        faultsServed++;
+        long dst = c.regionAddress + ((long) p << shift);
+        if (p >= plan.toPages) {
+            fresh(p, r);
+            return;
+        }
+        if (c.states.isDone(p)) {
+            staleFaults++; // already installed; the installer woke the thread
+            r.wake(dst, page);
+            return;
+        }
+        if (c.strategy == Strategy.CONTINUE) {
+            if (!c.states.claim(p)) {
+                // Another thread is writing this page-cache page: let the user fault again rather than wait.
+                if (!c.states.isDone(p)) {
+                    continueRefaults++;
+                    Thread.yield();
+                }
+                r.wake(dst, page);
+                return;
+            }
+            try {
+                continueRun(p, 1, r);
+            } catch (RuntimeException | Error e) {
+                c.states.unclaim(p);
+                throw e;
+            }
+            return;
+        }
+        c.states.claim(p); // best effort: compaction threads skip it; losing a race is harmless here
+        int src = plan.source(p);
+        if (src >= 0) {
+            keptRun(p, src, 1, r);
+        } else {
+            builtRun(p, 1, r, MethodChooser.Case.FAULT_BUILT);
+        }
+        if (r.lastError() == Errno.ENOENT) {
+            // Lost the race for a kept page (its source was moved in by another thread, which woke the
+            // user): tell the server the fault is resolved.
+            r.wake(dst, page);
+        }
+    }
+
+    // ---- COPY / MOVE -----------------------------------------------------------------------------
+
+    private int method(MethodChooser.Case kind) {
+        return switch (c.strategy) {
+            case COPY -> MethodChooser.COPY;
+            case MOVE -> MethodChooser.MOVE;
+            case ADAPTIVE -> chooser.choose(kind);
+            case CONTINUE, STOP_THE_WORLD -> throw new IllegalStateException(c.strategy + " does not copy or move");
+        };
+    }
+
+    /** Kept pages [p, p+n) come unchanged from from-space pages [src, src+n): one ioctl, without reading them. */
+    private void keptRun(int p, int src, int n, Resolver r) {
+        int method = method(MethodChooser.Case.KEPT);
+        long t0 = System.nanoTime();
+        long total = (long) n << shift;
+        long base = c.regionAddress + ((long) p << shift);
+        long from = c.from.address() + ((long) src << shift);
+        long done = 0;
+        int installed = 0;
+        int noProgress = 0;
+        try {
+            while (done < total) {
+                long i0 = System.nanoTime();
+                Errno e = method == MethodChooser.MOVE
+                        ? r.move(base + done, from + done, total - done, MOVE)
+                        : r.copy(base + done, from + done, total - done, COPY);
+                installNanos += System.nanoTime() - i0;
+                long d = e == Errno.NONE ? total - done : r.bytesDone();
+                if (d > 0) {
+                    int pages = (int) (d >>> shift);
+                    markDone(p + (int) (done >>> shift), pages);
+                    installed += pages;
+                    if (method == MethodChooser.MOVE) {
+                        keptMoved += pages;
+                    } else {
+                        keptCopied += pages;
+                    }
+                    done += d;
+                    noProgress = 0;
+                }
+                if (e == Errno.NONE) {
+                    break;
+                }
+                switch (e) {
+                    case EAGAIN -> {
+                        againRetries++;
+                        backOff(++noProgress, e, base + done);
+                    }
+                    case EEXIST, ENOENT -> {
+                        if (e == Errno.ENOENT && method != MethodChooser.MOVE) {
+                            throw r.failure();
+                        }
+                        lostRaces++; // another thread produced this page (and moved its source)
+                        done += page;
+                    }
+                    case EBUSY -> {
+                        // The source page is not exclusive to this process (shared after fork, KSM, pinned): copy it.
+                        busyFallbacks++;
+                        Errno ce = r.copy(base + done, from + done, page, COPY);
+                        if (ce == Errno.NONE) {
+                            markDone(p + (int) (done >>> shift), 1);
+                            keptCopied++;
+                            installed++;
+                        } else if (ce == Errno.EEXIST) {
+                            lostRaces++;
+                        } else {
+                            throw r.failure();
+                        }
+                        done += page;
+                    }
+                    default -> throw r.failure();
+                }
+            }
+        } finally {
+            for (long o = done; o < total; o += page) {
+                c.states.unclaim(p + (int) (o >>> shift));
+            }
+        }
+        pagesKept += installed;
+        if (chooser != null && installed > 0) {
+            chooser.record(MethodChooser.Case.KEPT, method, System.nanoTime() - t0, installed);
+        }
+    }
+
+    /**
+     * Built pages [p, p+n): MOVE assembles them in runs of contiguous recycled from-space pages and moves
+     * each run in with one ioctl; pages no recycled page is left for (and COPY) are assembled in the
+     * buffer and copied in with one ioctl.
+     */
+    private void builtRun(int p, int n, Resolver r, MethodChooser.Case kind) {
+        int method = method(kind);
+        long t0 = System.nanoTime();
+        int done = 0;
+        int installed = 0;
+        int copiedInstead = 0;
+        try {
+            while (done < n) {
+                int at = p + done;
+                if (method == MethodChooser.MOVE && c.recyclingReady) {
+                    long run = c.pool.takeRun(n - done);
+                    if (run != 0) {
+                        int f = RecyclePool.start(run);
+                        int m = RecyclePool.length(run);
+                        long a0 = System.nanoTime();
+                        for (int k = 0; k < m; k++) {
+                            assemble(k, at + k, c.fromData, (long) (f + k) << shift);
+                        }
+                        long a1 = System.nanoTime();
+                        installed += installMoved(at, f, m, r);
+                        assembleNanos += a1 - a0;
+                        installNanos += System.nanoTime() - a1;
+                        done += m;
+                        continue;
+                    }
+                }
+                int m = n - done;
+                long a0 = System.nanoTime();
+                for (int k = 0; k < m; k++) {
+                    assemble(k, at + k, buffer, (long) k << shift);
+                }
+                long a1 = System.nanoTime();
+                int copied = installCopied(at, m, r);
+                assembleNanos += a1 - a0;
+                installNanos += System.nanoTime() - a1;
+                installed += copied;
+                copiedInstead += method == MethodChooser.MOVE ? copied : 0;
+                done += m;
+            }
+        } finally {
+            for (int k = done; k < n; k++) {
+                c.states.unclaim(p + k);
+            }
+        }
+        if (chooser != null && installed > 0 && copiedInstead == 0) {
+            // A MOVE that had to copy some pages (no recycled page left) measures neither method: skip it.
+            chooser.record(kind, method, System.nanoTime() - t0, installed);
+        }
+    }
+
+    /** Moves built pages [p, p+m) in from recycled from-space pages [f, f+m); returns the pages this thread installed. */
+    private int installMoved(int p, int f, int m, Resolver r) {
+        long base = c.regionAddress + ((long) p << shift);
+        long from = c.from.address() + ((long) f << shift);
+        long total = (long) m << shift;
+        long done = 0;
+        int installed = 0;
+        int noProgress = 0;
+        while (done < total) {
+            Errno e = r.move(base + done, from + done, total - done, MOVE);
+            long d = e == Errno.NONE ? total - done : r.bytesDone();
+            for (long o = done; o < done + d; o += page) {
+                finishBuilt(p, (int) (o >>> shift));
+                recycled++;
+                installed++;
+            }
+            done += Math.max(0, d);
+            if (e == Errno.NONE) {
+                break;
+            }
+            int k = (int) (done >>> shift);
+            switch (e) {
+                case EAGAIN -> {
+                    if (d <= 0) {
+                        againRetries++;
+                        backOff(++noProgress, e, base + done);
+                    }
+                    continue;
+                }
+                case EEXIST -> {
+                    lostRaces++; // a fault handler installed it first; our copy of it is garbage now
+                    c.pool.add(f + k);
+                }
+                case EBUSY -> {
+                    busyFallbacks++;
+                    Errno ce = r.copy(base + done, from + done, page, COPY);
+                    c.pool.add(f + k);
+                    if (ce == Errno.NONE) {
+                        finishBuilt(p, k);
+                        allocated++;
+                        installed++;
+                    } else if (ce == Errno.EEXIST) {
+                        lostRaces++;
+                    } else {
+                        throw r.failure();
+                    }
+                }
+                default -> {
+                    for (int j = k; j < m; j++) {
+                        c.pool.add(f + j);
+                    }
+                    throw r.failure();
+                }
+            }
+            done += page;
+            noProgress = 0;
+        }
+        return installed;
+    }
+
+    /** Copies built pages [p, p+m) in from the buffer; returns the pages this thread installed. */
+    private int installCopied(int p, int m, Resolver r) {
+        long base = c.regionAddress + ((long) p << shift);
+        long total = (long) m << shift;
+        long done = 0;
+        int installed = 0;
+        int noProgress = 0;
+        while (done < total) {
+            Errno e = r.copy(base + done, buffer.address() + done, total - done, COPY);
+            long d = e == Errno.NONE ? total - done : r.bytesDone();
+            for (long o = done; o < done + d; o += page) {
+                finishBuilt(p, (int) (o >>> shift));
+                allocated++;
+                installed++;
+            }
+            done += Math.max(0, d);
+            if (e == Errno.NONE) {
+                break;
+            }
+            if (e == Errno.EAGAIN) {
+                if (d <= 0) {
+                    againRetries++;
+                    backOff(++noProgress, e, base + done);
+                }
+                continue;
+            }
+            if (e != Errno.EEXIST) {
+                throw r.failure();
+            }
+            lostRaces++;
+            done += page;
+            noProgress = 0;
+        }
+        return installed;
+    }
+
+    /** Built page {@code p + k} (k-th of its batch) was installed by this thread: mark it, release its sources. */
+    private void finishBuilt(int p, int k) {
+        pagesBuilt++;
+        if (c.states.markDone(p + k)) {
+            int from = k == 0 ? 0 : batchSourceEnd[k - 1];
+            c.releaseSources(batchSources, from, batchSourceEnd[k]);
+        }
+    }
+
+    /** Assembles to-space page {@code p} as the k-th page of a batch, keeping its sources. */
+    private void assemble(int k, int p, MemorySegment dst, long dstOffset) {
+        assembler.assemble(plan, p, c.fromData, dst, dstOffset);
+        int from = k == 0 ? 0 : batchSourceEnd[k - 1];
+        int n = assembler.sourceCount();
+        System.arraycopy(assembler.sources(), 0, batchSources, from, n);
+        batchSourceEnd[k] = from + n;
+    }
+
+    /** A page past the compacted data, touched by a user's new record: zeros. */
+    private void fresh(int p, Resolver r) {
+        long dst = c.regionAddress + ((long) p << shift);
+        if (c.strategy == Strategy.CONTINUE) {
+            // Allocate the page-cache page without writing it (a user may already have written it).
+            Memory.madvise(c.target.address() + ((long) p << shift), page, Advice.POPULATE_WRITE);
+            Errno e = r.continueRange(dst, page, CONTINUE);
+            if (e == Errno.NONE) {
+                pagesFresh++;
+            } else if (e != Errno.EEXIST) {
+                throw r.failure();
+            }
+            return;
+        }
+        int method = method(MethodChooser.Case.FRESH);
+        long t0 = System.nanoTime();
+        if (method == MethodChooser.MOVE && c.recyclingReady) {
+            long run = c.pool.takeRun(1);
+            if (run != 0) {
+                int f = RecyclePool.start(run);
+                long fOffset = (long) f << shift;
+                c.fromData.asSlice(fOffset, page).fill((byte) 0);
+                Errno e = moveOne(dst, c.from.address() + fOffset, r);
+                if (e == Errno.NONE) {
+                    recycled++;
+                    pagesFresh++;
+                    if (chooser != null) {
+                        chooser.record(MethodChooser.Case.FRESH, MethodChooser.MOVE, System.nanoTime() - t0, 1);
+                    }
+                    return;
+                }
+                c.pool.add(f);
+                if (e == Errno.EEXIST) {
+                    return; // another fault on the same page won; the server wakes the thread
+                }
+                if (e != Errno.EBUSY) {
+                    throw r.failure();
+                }
+                busyFallbacks++;
+            }
+        }
+        Errno e = r.copy(dst, zeros.address(), page, COPY);
+        if (e == Errno.NONE) {
+            allocated++;
+            pagesFresh++;
+            if (chooser != null) {
+                chooser.record(MethodChooser.Case.FRESH, MethodChooser.COPY, System.nanoTime() - t0, 1);
+            }
+        } else if (e != Errno.EEXIST) {
+            throw r.failure();
+        }
+    }
+
+    /** UFFDIO_MOVE of one page, retried on EAGAIN. */
+    private Errno moveOne(long dst, long src, Resolver r) {
+        int tries = 0;
+        while (true) {
+            Errno e = r.move(dst, src, page, MOVE);
+            if (e != Errno.EAGAIN) {
+                return e;
+            }
+            againRetries++;
+            backOff(++tries, e, dst);
+        }
+    }
+
+    private void backOff(int tries, Errno e, long at) {
+        if (tries > MAX_NO_PROGRESS) {
+            throw UffdException.of("compaction", e, e.code(), at, page, 0,
+                    "no progress after " + tries + " retries");
+        }
+        if (tries < 16) {
+            Thread.onSpinWait();
+        } else {
+            Thread.yield();
+        }
+    }
+
+    // ---- CONTINUE --------------------------------------------------------------------------------
+
+    /**
+     * Writes pages [p, p+n) (claimed by this thread) into the page cache through the unregistered view,
+     * then maps them with one UFFDIO_CONTINUE.
+     */
+    private void continueRun(int p, int n, Resolver r) {
+        long a0 = System.nanoTime();
+        for (int k = 0; k < n; k++) {
+            int q = p + k;
+            long offset = (long) q << shift;
+            int src = plan.source(q);
+            if (src >= 0) {
+                MemorySegment.copy(c.fromData, (long) src << shift, c.target, offset, page);
+                keptBytesRead += page;
+                pagesKept++;
+                keptCopied++;
+            } else {
+                assembler.assemble(plan, q, c.fromData, c.target, offset);
+                pagesBuilt++;
+            }
+        }
+        long a1 = System.nanoTime();
+        assembleNanos += a1 - a0;
+        long base = c.regionAddress + ((long) p << shift);
+        long total = (long) n << shift;
+        long done = 0;
+        int noProgress = 0;
+        while (done < total) {
+            Errno e = r.continueRange(base + done, total - done, CONTINUE);
+            long d = e == Errno.NONE ? total - done : r.bytesDone();
+            done += Math.max(0, d);
+            if (e == Errno.NONE) {
+                break;
+            }
+            if (e == Errno.EAGAIN) {
+                if (d <= 0) {
+                    againRetries++;
+                    backOff(++noProgress, e, base + done);
+                }
+            } else if (e == Errno.EEXIST) {
+                done += page; // mapped already: the page cache holds our bytes either way
+            } else {
+                throw r.failure();
+            }
+        }
+        installNanos += System.nanoTime() - a1;
+        markDone(p, n);
+    }
+
+    private void markDone(int first, int pages) {
+        for (int k = 0; k < pages; k++) {
+            c.states.markDone(first + k);
+        }
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}
