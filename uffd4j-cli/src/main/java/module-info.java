@@ -8,6 +8,7 @@ module io.uffd4j.cli {
     requires io.uffd4j.bench;
     requires io.uffd4j.pager;
     requires io.uffd4j.snapshot;
+    requires io.uffd4j.compact;
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
     requires me.tongfei.progressbar;

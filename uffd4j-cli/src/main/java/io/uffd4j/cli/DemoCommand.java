@@ -55,6 +55,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "Size of the region snapshotted live; 0 skips that part (default: ${DEFAULT-VALUE}).")
     int snapshotMegabytes;
 
+    @Option(names = "--compact-mib", defaultValue = "128", paramLabel = "MIB",
+            description = "Size of the store compacted with UFFDIO_MOVE while threads read it (default ${DEFAULT-VALUE}; 0 skips it).")
+    int compactMegabytes;
+
     @Mixin
     ColorOption color = new ColorOption();
 
@@ -115,6 +119,22 @@ final class DemoCommand implements Callable<Integer> {
                         snapshotMegabytes);
             } catch (Exception e) {
                 p.tagged("FAIL", Printer.Color.RED, "snapshot story: " + e);
+                ok = false;
+            }
+            p.flush();
+            if (!ok) {
+                return Main.FAILURE;
+            }
+        }
+        if (compactMegabytes > 0) {
+            p.blank();
+            p.heading("Demo: compact a fragmented " + compactMegabytes + " MiB off-heap store with UFFDIO_MOVE while threads read it");
+            p.flush();
+            boolean ok;
+            try {
+                ok = CompactionStory.run(new java.io.PrintStream(new WriterOutputStream(out), true), compactMegabytes);
+            } catch (RuntimeException e) {
+                p.tagged("FAIL", Printer.Color.RED, "compaction story: " + e);
                 ok = false;
             }
             p.flush();

@@ -4,7 +4,8 @@ package io.uffd4j.compact;
  * How the pages of one compaction cycle were produced.
  *
  * @param byCompactors      to-space pages installed by compaction threads
- * @param onFault           to-space pages installed because a user touched them first
+ * @param onFault           to-space pages installed because a user touched them first (a fault)
+ * @param byUsers           to-space pages a user operation produced itself before touching them (user assist)
  * @param freshOnFault      pages past the compacted data produced (zeroed) for records put during the cycle
  * @param staleFaults       fault messages for pages already installed (the thread had been woken)
  * @param recycled          pages installed by moving a from-space page that was reused (MOVE): no page
@@ -17,7 +18,7 @@ package io.uffd4j.compact;
  * @param lostRaces         pages another thread installed first (EEXIST); the loser's work was discarded
  * @param continueRefaults  CONTINUE: faults on a page another thread was writing; the user faulted again
  */
-public record PageCounts(long byCompactors, long onFault, long freshOnFault, long staleFaults, long recycled,
+public record PageCounts(long byCompactors, long onFault, long byUsers, long freshOnFault, long staleFaults, long recycled,
                          long allocated, long keptMoved, long keptCopied, long moveBusyFallbacks, long retries,
                          long lostRaces, long continueRefaults) {
 

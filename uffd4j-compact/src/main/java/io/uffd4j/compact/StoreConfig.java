@@ -23,10 +23,15 @@ import java.util.Objects;
  * @param faultWait           how the fault-server threads wait for messages
  * @param pacePerPage         pause of a compaction thread after each page (0: none); limits the share
  *                            of CPU compaction takes from the users
+ * @param userAssist          a user operation that needs a page the cycle has not produced yet produces it
+ *                            itself before copying, instead of faulting and waiting for a fault-server
+ *                            thread (the fault's round trip and wake-up dominate a user's latency during a
+ *                            cycle); the fault server still serves whatever faults remain
  */
 public record StoreConfig(long regionSize, int maxRecords, int maxRecordSize, Strategy strategy,
                           int compactionThreads, int faultThreads, double pageKeepThreshold,
-                          boolean userModeOnly, WaitStrategy faultWait, Duration pacePerPage) {
+                          boolean userModeOnly, WaitStrategy faultWait, Duration pacePerPage,
+                          boolean userAssist) {
 
     public StoreConfig {
         long page = PageSizes.base();
@@ -67,10 +72,10 @@ public record StoreConfig(long regionSize, int maxRecords, int maxRecordSize, St
     public Builder toBuilder() {
         return new Builder(regionSize).maxRecords(maxRecords).maxRecordSize(maxRecordSize).strategy(strategy)
                 .compactionThreads(compactionThreads).faultThreads(faultThreads).pageKeepThreshold(pageKeepThreshold)
-                .userModeOnly(userModeOnly).faultWait(faultWait).pacePerPage(pacePerPage);
+                .userModeOnly(userModeOnly).faultWait(faultWait).pacePerPage(pacePerPage).userAssist(userAssist);
     }
 
-    /** Builder with defaults: ADAPTIVE, one compaction and one fault thread, full pages kept, user-mode-only. */
+    /** Builder with defaults: ADAPTIVE, one compaction and one fault thread, full pages kept, user-mode-only, user assist on. */
     public static final class Builder {
         private final long regionSize;
         private int maxRecords;
@@ -82,6 +87,7 @@ public record StoreConfig(long regionSize, int maxRecords, int maxRecordSize, St
         private boolean userModeOnly = true;
         private WaitStrategy faultWait = WaitStrategy.block();
         private Duration pacePerPage = Duration.ZERO;
+        private boolean userAssist = true;
 
         private Builder(long regionSize) {
             this.regionSize = regionSize;
@@ -139,9 +145,14 @@ public record StoreConfig(long regionSize, int maxRecords, int maxRecordSize, St
             return this;
         }
 
+        public Builder userAssist(boolean on) {
+            this.userAssist = on;
+            return this;
+        }
+
         public StoreConfig build() {
             return new StoreConfig(regionSize, maxRecords, maxRecordSize, strategy, compactionThreads, faultThreads,
-                    pageKeepThreshold, userModeOnly, faultWait, pacePerPage);
+                    pageKeepThreshold, userModeOnly, faultWait, pacePerPage, userAssist);
         }
     }
 }

@@ -19,9 +19,12 @@ public record BenchReport(String date, Machine machine, Settings settings, List<
     public record Machine(int cores, String kernel, String jvm, double loadBefore, double loadAfter,
                           long memTotalBytes) {}
 
-    /** @param faultSpinMicros how long fault-server threads spin for the next message before blocking (0: block) */
+    /**
+     * @param faultSpinMicros how long fault-server threads spin for the next message before blocking (0: block)
+     * @param userAssist      whether user operations produce missing pages themselves instead of faulting
+     */
     public record Settings(long regionBytes, long filledBytes, long liveBytes, int records, int userThreads,
-                           int compactionThreads, long faultSpinMicros, int runs, long seed, String workload) {}
+                           int compactionThreads, long faultSpinMicros, boolean userAssist, int runs, long seed, String workload) {}
 
     /**
      * One measured cycle. {@code tlbShootdowns}: TLB-shootdown interrupts on all CPUs during the cycle
@@ -30,7 +33,7 @@ public record BenchReport(String date, Machine machine, Settings settings, List<
     public record Run(int run, boolean underLoad, long startPauseNanos, long draftNanos, long drainNanos, long planNanos,
                       long flipNanos, long serveNanos, long commitNanos, long compactionNanos, long compactorNanos,
                       long assembleNanos, long installNanos, long releaseNanos, long totalNanos, int toPages, int keptPages, long recycled, long allocated,
-                      long keptMoved, long keptCopied, long producedOnFault, long freshOnFault, long fromSpaceBytesRead,
+                      long keptMoved, long keptCopied, long producedOnFault, long producedByUsers, long freshOnFault, long fromSpaceBytesRead,
                       long moveBusyFallbacks, long retries, long lostRaces, long continueRefaults, long tlbShootdowns,
                       long rssBeforeBytes, long rssPeakBytes, long rssAfterBytes, Latency outside, Latency during) {}
 

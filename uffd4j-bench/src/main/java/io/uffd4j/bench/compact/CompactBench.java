@@ -24,7 +24,7 @@ public final class CompactBench {
     /** What to run. */
     public record Options(long regionBytes, double fillShare, int runs, int userThreads, int compactionThreads,
                           long outsideMillis, List<Strategy> strategies, long seed, boolean cReference,
-                          long faultSpinMicros, PrintStream log) {}
+                          long faultSpinMicros, boolean userAssist, PrintStream log) {}
 
     private final Options o;
 
@@ -79,7 +79,7 @@ public final class CompactBench {
                 ProcessStats.kernel(), Runtime.version().toString(), loadBefore, ProcessStats.load(),
                 ProcessStats.memTotal());
         BenchReport.Settings settings = new BenchReport.Settings(o.regionBytes(), info.filled, info.live, info.records,
-                o.userThreads(), o.compactionThreads(), o.faultSpinMicros(), o.runs(), o.seed(),
+                o.userThreads(), o.compactionThreads(), o.faultSpinMicros(), o.userAssist(), o.runs(), o.seed(),
                 "records of 16-255 B (70%), 256-2047 B (25%), 2-16 KiB (5%) filled to " + Math.round(o.fillShare() * 100)
                         + "% of the region; 40% of 256 KiB chunks dense (nothing freed), 60% of the records of the other "
                         + "chunks freed; users: read a random live record (1 in 10 also rewritten in place), bursts of 32 "
@@ -94,6 +94,7 @@ public final class CompactBench {
     private StoreConfig config(Strategy s, long region) {
         return StoreConfig.builder(region).strategy(s).compactionThreads(o.compactionThreads())
                 .maxRecords((int) Math.min(Integer.MAX_VALUE - 8, region / 48))
+                .userAssist(o.userAssist())
                 .faultWait(o.faultSpinMicros() > 0
                         ? io.uffd4j.serve.WaitStrategy.spinThenBlock(java.time.Duration.ofNanos(o.faultSpinMicros() * 1000))
                         : io.uffd4j.serve.WaitStrategy.block())
@@ -177,7 +178,7 @@ public final class CompactBench {
                     r.planNanos(), r.flipNanos(), r.serveNanos(), r.commitNanos(), r.compactionNanos(),
                     r.compactorNanos(), r.assembleNanos(), r.installNanos(), r.releaseNanos(), r.totalNanos(), r.toPages(), r.keptPages(),
                     r.pages().recycled(), r.pages().allocated(), r.pages().keptMoved(), r.pages().keptCopied(),
-                    r.pages().onFault(), r.pages().freshOnFault(), r.fromSpaceBytesRead(), r.pages().moveBusyFallbacks(),
+                    r.pages().onFault(), r.pages().byUsers(), r.pages().freshOnFault(), r.fromSpaceBytesRead(), r.pages().moveBusyFallbacks(),
                     r.pages().retries(), r.pages().lostRaces(), r.pages().continueRefaults(), tlb, rssBefore, peak, rssAfter,
                     outside, during);
             o.log().printf("run %d %-14s %-6s compaction %7.1f ms (assemble %.1f install %.1f)  pause %6.2f ms (plan %.2f flip %.2f serve %.2f commit %.2f; draft before it %.1f)  total %7.1f ms  TLB IPIs %d  RSS %5.0f>%5.0f>%5.0f MiB%s%s%n",
@@ -186,9 +187,15 @@ public final class CompactBench {
                     r.planNanos() / 1e6, r.flipNanos() / 1e6, r.serveNanos() / 1e6, r.commitNanos() / 1e6,
                     r.draftNanos() / 1e6,
                     r.totalNanos() / 1e6, tlb, rssBefore / 1048576.0, peak / 1048576.0, rssAfter / 1048576.0,
-                    during == null ? "" : String.format("  p99 %5.1f us outside, %7.1f us during (%d faults)",
-                            outside.p99Nanos() / 1e3, during.p99Nanos() / 1e3, r.pages().onFault() + r.pages().freshOnFault()),
+                    during == null ? "" : String.format("  p99 %5.1f us outside, %7.1f us during (%d faults, %d pages by users)",
+                            outside.p99Nanos() / 1e3, during.p99Nanos() / 1e3, r.pages().onFault() + r.pages().freshOnFault(),
+                            r.pages().byUsers()),
                     cNanos > 0 ? String.format("  [C: %.1f ms]", cNanos / 1e6) : "");
+            for (io.uffd4j.compact.AdaptiveCase a : r.adaptive()) {
+                o.log().printf("      ADAPTIVE %-11s COPY %6d pages at %7.0f ns/page (+%.0f to free later), MOVE %6d pages at %7.0f ns/page%n",
+                        a.kind(), a.copyChosen(), a.copyNanosPerPage(), a.copyReleaseNanosPerPage(), a.moveChosen(),
+                        a.moveNanosPerPage());
+            }
             return new Measured(result, new BenchWorkloadInfo(w.filledBytes, w.liveBytes, w.live.length), cNanos);
         }
     }
@@ -230,11 +237,24 @@ public final class CompactBench {
         BenchReport.StrategyResult copy = find(results, Strategy.COPY);
         BenchReport.StrategyResult move = find(results, Strategy.MOVE);
         BenchReport.StrategyResult adaptive = find(results, Strategy.ADAPTIVE);
-        if (copy != null && move != null) {
-            double cut = 1 - (double) move.compactionNanos() / copy.compactionNanos();
-            goals.add(new BenchReport.Goal("MOVE cuts compaction time vs COPY", ">= 40%",
-                    String.format("%.1f%% (%.1f ms vs %.1f ms, medians, no users)", cut * 100,
-                            move.compactionNanos() / 1e6, copy.compactionNanos() / 1e6), cut >= 0.40));
+        // Both goals hold with and without users running: the loaded runs are where MOVE pays TLB shootdowns.
+        for (boolean loaded : new boolean[] {false, true}) {
+            String when = loaded ? "users running" : "no users";
+            ToLongFunction<BenchReport.StrategyResult> time = loaded
+                    ? BenchReport.StrategyResult::compactionNanosLoaded : BenchReport.StrategyResult::compactionNanos;
+            if (copy != null && move != null && time.applyAsLong(copy) > 0) {
+                double cut = 1 - (double) time.applyAsLong(move) / time.applyAsLong(copy);
+                goals.add(new BenchReport.Goal("MOVE cuts compaction time vs COPY (" + when + ")", ">= 40%",
+                        String.format("%.1f%% (%.1f ms vs %.1f ms, medians)", cut * 100,
+                                time.applyAsLong(move) / 1e6, time.applyAsLong(copy) / 1e6), cut >= 0.40));
+            }
+            if (adaptive != null && copy != null && move != null && time.applyAsLong(copy) > 0) {
+                long best = Math.min(time.applyAsLong(copy), time.applyAsLong(move));
+                double ratio = (double) time.applyAsLong(adaptive) / best;
+                goals.add(new BenchReport.Goal("ADAPTIVE vs the better of COPY and MOVE (" + when + ")", "<= 1.05x",
+                        String.format("%.3fx (%.1f ms vs %.1f ms, medians)", ratio, time.applyAsLong(adaptive) / 1e6,
+                                best / 1e6), ratio <= 1.05));
+            }
         }
         for (BenchReport.StrategyResult r : results) {
             if (r.p99OutsideNanos() > 0 && !r.strategy().equals(Strategy.STOP_THE_WORLD.name())) {
@@ -243,13 +263,6 @@ public final class CompactBench {
                         String.format("%.2fx (%.1f us vs %.1f us)", ratio, r.p99DuringNanos() / 1e3,
                                 r.p99OutsideNanos() / 1e3), ratio <= 2.0));
             }
-        }
-        if (adaptive != null && copy != null && move != null) {
-            long best = Math.min(copy.compactionNanos(), move.compactionNanos());
-            double ratio = (double) adaptive.compactionNanos() / best;
-            goals.add(new BenchReport.Goal("ADAPTIVE vs the better of COPY and MOVE", "<= 1.05x",
-                    String.format("%.3fx (%.1f ms vs %.1f ms)", ratio, adaptive.compactionNanos() / 1e6, best / 1e6),
-                    ratio <= 1.05));
         }
         return goals;
     }

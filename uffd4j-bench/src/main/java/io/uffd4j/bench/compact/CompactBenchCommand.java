@@ -51,12 +51,16 @@ public final class CompactBenchCommand implements Callable<Integer> {
             + "blocking in poll (default: ${DEFAULT-VALUE}, block at once).", defaultValue = "0")
     long faultSpinMicros;
 
+    @Option(names = "--no-user-assist", description = "User operations fault on pages the cycle has not produced "
+            + "(served by the fault server) instead of producing them themselves.")
+    boolean noUserAssist;
+
     @Override
     public Integer call() throws Exception {
         long region = parseSize(size != null ? size : quick ? "64m" : "512m");
         CompactBench.Options options = new CompactBench.Options(region, 0.6, runs != null ? runs : quick ? 2 : 5,
                 users, compactionThreads, quick ? 300 : 1000,
-                strategies != null ? strategies : List.of(Strategy.values()), seed, !noC, faultSpinMicros, System.out);
+                strategies != null ? strategies : List.of(Strategy.values()), seed, !noC, faultSpinMicros, !noUserAssist, System.out);
         BenchReport report = new CompactBench(options).run();
         Files.createDirectories(out);
         Path json = out.resolve("report.json");

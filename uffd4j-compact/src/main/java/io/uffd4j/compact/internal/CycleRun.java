@@ -236,13 +236,15 @@ public final class CycleRun {
             assemble += w.assembleNanos;
             install += w.installNanos;
         }
-        long byCompactors = 0, onFault = 0, fresh = 0, stale = 0, recycled = 0, allocated = 0, keptMoved = 0,
+        long byCompactors = 0, onFault = 0, byUsers = 0, fresh = 0, stale = 0, recycled = 0, allocated = 0, keptMoved = 0,
                 keptCopied = 0, busy = 0, retries = 0, lost = 0, refaults = 0, bytesRead = 0;
         for (PageWorker w : cycle.workers) {
             boolean compactor = compactors.contains(w);
             long produced = w.pagesBuilt + w.pagesKept;
             if (compactor) {
                 byCompactors += produced;
+            } else if (w.user) {
+                byUsers += produced;
             } else {
                 onFault += produced;
             }
@@ -258,7 +260,7 @@ public final class CycleRun {
             refaults += w.continueRefaults;
             bytesRead += w.bytesRead();
         }
-        PageCounts counts = new PageCounts(byCompactors, onFault, fresh, stale, recycled, allocated, keptMoved,
+        PageCounts counts = new PageCounts(byCompactors, onFault, byUsers, fresh, stale, recycled, allocated, keptMoved,
                 keptCopied, busy, retries, lost, refaults);
         Plan plan = cycle.plan;
         return new CycleReport(cycle.number, cycle.strategy, completed, draftNanos, drainNanos, planNanos, flipNanos, serveNanos,

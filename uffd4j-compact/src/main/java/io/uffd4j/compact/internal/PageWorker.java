@@ -45,6 +45,8 @@ final class PageWorker implements AutoCloseable {
     private static final int MAX_NO_PROGRESS = 10_000;
 
     final Cycle c;
+    /** Works for user operations (user assist) rather than for a compaction or fault-server thread. */
+    final boolean user;
     private final Plan plan;
     private final long page;
     private final int shift;
@@ -75,7 +77,12 @@ final class PageWorker implements AutoCloseable {
     long installNanos;
 
     PageWorker(Cycle c) {
+        this(c, false);
+    }
+
+    PageWorker(Cycle c, boolean user) {
         this.c = c;
+        this.user = user;
         this.plan = c.plan;
         this.page = c.pageSize;
         this.shift = c.pageShift;
@@ -131,6 +138,18 @@ final class PageWorker implements AutoCloseable {
     /** Serves a fault on to-space page {@code p} with the fault server's resolver. */
     void onFault(int p, Resolver r) {
         faultsServed++;
+        produce(p, r);
+    }
+
+    /**
+     * Produces to-space page {@code p} for a user operation that is about to touch it, on the user's
+     * thread (user assist): exactly what a fault handler would do, without the fault's round trip.
+     */
+    void assist(int p, Resolver r) {
+        produce(p, r);
+    }
+
+    private void produce(int p, Resolver r) {
         long dst = c.regionAddress + ((long) p << shift);
         if (p >= plan.toPages) {
             fresh(p, r);

@@ -88,6 +88,7 @@ public final class StoreEngine implements AutoCloseable {
     private volatile Cycle serving;
     private final FaultServer server;
     private final ThreadLocal<PageWorker> handlerWorkers = new ThreadLocal<>();
+    private final ThreadLocal<PageWorker> assistWorkers = new ThreadLocal<>();
     private volatile boolean closing;
     private boolean closed;
 
@@ -455,9 +456,48 @@ public final class StoreEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * User assist: produces the pages of [offset, offset + len) that the cycle in progress has not
+     * installed yet, on this user's thread, so the copy that follows does not fault. A fault costs a
+     * round trip to a fault-server thread that must be woken and scheduled, which is most of a user's
+     * latency during a cycle. Uses the fault handlers' protocol (enter/exit, the cycle ends only once
+     * no one is producing its pages); pages past the compacted data are left to the fault path.
+     */
+    private void assist(long offset, long len) {
+        Cycle c = serving;
+        if (c == null || !config.userAssist()) {
+            return;
+        }
+        int first = (int) (offset / pageSize);
+        int last = (int) Math.min((offset + len - 1) / pageSize, c.plan.toPages - 1);
+        int p = first;
+        while (p <= last && c.states.isDone(p)) {
+            p++;
+        }
+        if (p > last || !c.enterHandler()) {
+            return;
+        }
+        try {
+            PageWorker w = assistWorkers.get();
+            if (w == null || w.c != c) {
+                w = c.register(new PageWorker(c, true));
+                assistWorkers.set(w);
+            }
+            Resolver r = uffd.resolver();
+            for (; p <= last; p++) {
+                if (!c.states.isDone(p)) {
+                    w.assist(p, r);
+                }
+            }
+        } finally {
+            c.exitHandler();
+        }
+    }
+
     /** Copies into the region in native state (the thread may fault on a page the cycle has not produced yet). */
     private void copyIn(long offset, MemorySegment src) {
         long len = src.byteSize();
+        assist(offset, len);
         if (src.isNative()) {
             Libc.memcpy(region + offset, src.address(), len);
             return;
@@ -471,6 +511,7 @@ public final class StoreEngine implements AutoCloseable {
     }
 
     private void copyOut(long offset, MemorySegment dst, int len) {
+        assist(offset, len);
         if (dst.isNative()) {
             Libc.memcpy(dst.address(), region + offset, len);
             return;
@@ -605,7 +646,7 @@ public final class StoreEngine implements AutoCloseable {
             spareLive = t;
             top = plan.newTop;
             long t5 = System.nanoTime();
-            PageCounts counts = new PageCounts(plan.toPages, 0, 0, 0, 0, 0, 0, kept, 0, 0, 0, 0);
+            PageCounts counts = new PageCounts(plan.toPages, 0, 0, 0, 0, 0, 0, 0, kept, 0, 0, 0, 0);
             report = new CycleReport(++cyclesStarted, Strategy.STOP_THE_WORLD, true, 0, drain, t2 - t1, 0, 0, t5 - t4,
                     t5 - t0, 0, t3 - t2, t3 - t2, t3 - t2, 0, t4 - t3, t5 - t0, plan.count, plan.liveBytes, plan.oldTop,
                     plan.newTop, plan.toPages, plan.keptPages, plan.runs, assembler.bytesRead + kept * pageSize, counts,
