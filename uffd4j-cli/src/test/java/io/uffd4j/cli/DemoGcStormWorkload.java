@@ -1,9 +1,6 @@
 package io.uffd4j.cli;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
+import io.uffd4j.internal.GcStorm;
 
 /**
  * Child-JVM workload for {@link DemoGcStormTest}: after a warm-up round, runs the demo {@code rounds}
@@ -15,28 +12,7 @@ public final class DemoGcStormWorkload {
     public static void main(String[] args) throws Exception {
         int rounds = Integer.parseInt(args[0]);
         long size = ByteSize.parse(args[1]);
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong gcs = new AtomicLong();
-        Thread storm = Thread.ofPlatform().daemon().name("gc-storm").unstarted(() -> {
-            List<byte[]> keep = new ArrayList<>();
-            while (!stop.get()) {
-                for (int i = 0; i < 200; i++) {
-                    keep.add(new byte[1024 + (i % 7) * 512]);
-                }
-                if (keep.size() > 2_000) {
-                    keep.clear();
-                }
-                System.gc();
-                gcs.incrementAndGet();
-                try {
-                    // A breath between collections, so that the rest of the JVM gets CPU on a small machine;
-                    // still hundreds of collections a second, i.e. a pause during almost every fault burst.
-                    Thread.sleep(2);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        });
+        GcStorm gcs = new GcStorm();
         // One small round before the storm links every class and method handle the demo uses: under a
         // storm that first-time work crawls, and the test is about serving faults, not about start-up.
         DemoRun.Result warmUp = DemoRun.run(new DemoRun.Config(1 << 20, 2, 1, null, 0), new DemoRun.Progress() {
@@ -50,10 +26,10 @@ public final class DemoGcStormWorkload {
             public void finished() {}
         });
         System.out.println("warm-up ok=" + warmUp.ok() + "; starting the GC storm");
-        storm.start();
+        gcs.start();
         long pages = 0;
         for (int round = 0; round < rounds; round++) {
-            System.out.println("round " + round + " setting up, gcs=" + gcs.get());
+            System.out.println("round " + round + " setting up, gcs=" + gcs.collections());
             // Alternate the guarded-access mode: CHECKED (kernel takes the fault) and DIRECT (reader takes it).
             var mode = round % 2 == 0 ? io.uffd4j.serve.GuardedMemory.Mode.CHECKED : io.uffd4j.serve.GuardedMemory.Mode.DIRECT;
             DemoRun.Result r = DemoRun.run(new DemoRun.Config(size, 4, 2, mode, round), new DemoRun.Progress() {
@@ -64,7 +40,7 @@ public final class DemoGcStormWorkload {
 
                 @Override
                 public void advanced(long pagesDone) {
-                    System.out.println("progress pages=" + pagesDone + " gcs=" + gcs.get());
+                    System.out.println("progress pages=" + pagesDone + " gcs=" + gcs.collections());
                 }
 
                 @Override
@@ -75,10 +51,9 @@ public final class DemoGcStormWorkload {
                 System.exit(1);
             }
             pages += r.verifiedPages();
-            System.out.println("round " + round + " " + mode + " ok: " + r.stats().missingFaults() + " faults, gcs=" + gcs.get());
+            System.out.println("round " + round + " " + mode + " ok: " + r.stats().missingFaults() + " faults, gcs=" + gcs.collections());
         }
-        stop.set(true);
-        storm.join();
-        System.out.println("OK rounds=" + rounds + " pages=" + pages + " gcs=" + gcs.get());
+        gcs.close();
+        System.out.println("OK rounds=" + rounds + " pages=" + pages + " gcs=" + gcs.collections());
     }
 }

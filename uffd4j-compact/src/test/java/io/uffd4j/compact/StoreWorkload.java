@@ -1,5 +1,6 @@
 package io.uffd4j.compact;
 
+import io.uffd4j.internal.GcStorm;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
@@ -231,28 +232,9 @@ public final class StoreWorkload {
         int seconds = Integer.parseInt(args[1]);
         long seed = Long.parseLong(args[2]);
         boolean storm = args.length > 3 && args[3].equals("gcstorm");
-        AtomicBoolean stopStorm = new AtomicBoolean();
-        AtomicLong gcs = new AtomicLong();
-        Thread gcThread = null;
+        GcStorm gcs = new GcStorm();
         if (storm) {
-            gcThread = Thread.ofPlatform().daemon().name("gc-storm").start(() -> {
-                List<byte[]> keep = new ArrayList<>();
-                while (!stopStorm.get()) {
-                    for (int i = 0; i < 200; i++) {
-                        keep.add(new byte[1024 + (i % 7) * 512]);
-                    }
-                    if (keep.size() > 2_000) {
-                        keep.clear();
-                    }
-                    System.gc();
-                    gcs.incrementAndGet();
-                    try {
-                        Thread.sleep(2);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            });
+            gcs.start();
         }
         for (Strategy s : Strategy.values()) {
             if (only != null && s != only) {
@@ -264,18 +246,15 @@ public final class StoreWorkload {
             try (CompactingStore store = CompactingStore.open(config)) {
                 StoreWorkload w = new StoreWorkload(store, 3, 1500, seed);
                 Result r = w.run(Duration.ofSeconds(seconds), () -> System.out.println(
-                        "progress " + s + " ops=" + w.opsSoFar() + " gcs=" + gcs.get()));
+                        "progress " + s + " ops=" + w.opsSoFar() + " gcs=" + gcs.collections()));
                 if (r.handlerFailures() != 0) {
                     throw new AssertionError(s + ": " + r.handlerFailures() + " fault-handler failures");
                 }
                 System.out.println("OK " + s + " ops=" + r.ops() + " cycles=" + r.cycles() + " faults=" + r.faultsServed()
-                        + " crossReads=" + r.crossReads() + " gcs=" + gcs.get());
+                        + " crossReads=" + r.crossReads() + " gcs=" + gcs.collections());
             }
         }
-        stopStorm.set(true);
-        if (gcThread != null) {
-            gcThread.join();
-        }
+        gcs.close();
         System.out.println("DONE");
     }
 }

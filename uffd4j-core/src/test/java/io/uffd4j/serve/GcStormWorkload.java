@@ -1,5 +1,6 @@
 package io.uffd4j.serve;
 
+import io.uffd4j.internal.GcStorm;
 import io.uffd4j.Modes;
 import io.uffd4j.RegisterMode;
 import io.uffd4j.Userfaultfd;
@@ -7,10 +8,7 @@ import io.uffd4j.mm.Mapping;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -28,28 +26,9 @@ public final class GcStormWorkload {
         long targetFaults = Long.parseLong(args[0]);
         int pages = Integer.parseInt(args[1]);
         AtomicLong pass = new AtomicLong();
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong gcs = new AtomicLong();
         // Started once the server is up: under the storm, first-time class loading and method-handle
         // linking crawl (on 2 busy cores, past the 30 s stall watchdog), and start-up is not what is tested.
-        Thread storm = Thread.ofPlatform().daemon().name("gc-storm").unstarted(() -> {
-            List<byte[]> keep = new ArrayList<>();
-            while (!stop.get()) {
-                for (int i = 0; i < 200; i++) {
-                    keep.add(new byte[1024 + (i % 7) * 512]);
-                }
-                if (keep.size() > 2_000) {
-                    keep.clear();
-                }
-                System.gc();
-                gcs.incrementAndGet();
-                try {
-                    Thread.sleep(2);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        });
+        GcStorm gcs = new GcStorm();
         try (Userfaultfd uffd = Userfaultfd.open();
              Mapping checked = Mapping.anonymous(pages * PAGE);
              Mapping direct = Mapping.anonymous(pages * PAGE);
@@ -60,7 +39,7 @@ public final class GcStormWorkload {
                      .start()) {
             GuardedMemory[] regions = {server.guarded(checked), server.guarded(direct)};
             System.out.println("serving 2 x " + pages + " pages; starting the GC storm");
-            storm.start();
+            gcs.start();
             long passes = (targetFaults + 2L * pages - 1) / (2L * pages);
             AtomicLong verified = new AtomicLong();
             Thread progress = Thread.ofPlatform().daemon().start(() -> {
@@ -70,7 +49,7 @@ public final class GcStormWorkload {
                     } catch (InterruptedException e) {
                         return;
                     }
-                    System.out.println("progress faults=" + verified.get() + " gcs=" + gcs.get());
+                    System.out.println("progress faults=" + verified.get() + " gcs=" + gcs.collections());
                 }
             });
             for (long p = 0; p < passes; p++) {
@@ -98,12 +77,11 @@ public final class GcStormWorkload {
             }
             ServerStats s = server.stats();
             progress.interrupt();
-            stop.set(true);
-            storm.join();
+            gcs.close();
             if (verified.get() != s.missingFaults() || s.handlerFailures() != 0) {
                 throw new AssertionError("verified " + verified + " pages but stats say " + s);
             }
-            System.out.println("OK faults=" + s.missingFaults() + " gcs=" + gcs.get() + " service=" + s.serviceTime());
+            System.out.println("OK faults=" + s.missingFaults() + " gcs=" + gcs.collections() + " service=" + s.serviceTime());
         }
     }
 

@@ -1,5 +1,6 @@
 package io.uffd4j.pager;
 
+import io.uffd4j.internal.GcStorm;
 import io.uffd4j.pager.source.SourceSpec;
 
 import java.lang.foreign.MemorySegment;
@@ -26,26 +27,8 @@ public final class GcStormWorkload {
         long pages = size / PAGE;
         System.out.println("seed=" + seed + " size=" + size + " threads=" + threads + " prefetch=" + prefetch);
         AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong gcs = new AtomicLong();
         AtomicLong visited = new AtomicLong();
-        Thread storm = Thread.ofPlatform().daemon().name("gc-storm").start(() -> {
-            List<byte[]> keep = new ArrayList<>();
-            while (!stop.get()) {
-                for (int i = 0; i < 200; i++) {
-                    keep.add(new byte[1024 + (i % 7) * 512]);
-                }
-                if (keep.size() > 2000) {
-                    keep.clear();
-                }
-                System.gc();
-                gcs.incrementAndGet();
-                try {
-                    Thread.sleep(2);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        });
+        GcStorm gcs = new GcStorm().start();
         Thread progress = Thread.ofPlatform().daemon().start(() -> {
             while (!stop.get()) {
                 try {
@@ -53,7 +36,7 @@ public final class GcStormWorkload {
                 } catch (InterruptedException e) {
                     return;
                 }
-                System.out.println("progress visited=" + visited.get() + " gcs=" + gcs.get());
+                System.out.println("progress visited=" + visited.get() + " gcs=" + gcs.collections());
             }
         });
         try (Pager pager = Pager.launch();
@@ -104,12 +87,12 @@ public final class GcStormWorkload {
             }
             RegionStats s = r.stats();
             stop.set(true);
-            storm.join();
+            gcs.close();
             progress.interrupt();
             if (s.poisonedPages() != 0 || !r.failures().isEmpty()) {
                 throw new AssertionError("failures: " + r.failures() + " " + s);
             }
-            System.out.println("OK pages=" + pages + " visits=" + visited.get() + " gcs=" + gcs.get() + " " + s);
+            System.out.println("OK pages=" + pages + " visits=" + visited.get() + " gcs=" + gcs.collections() + " " + s);
         }
     }
 }

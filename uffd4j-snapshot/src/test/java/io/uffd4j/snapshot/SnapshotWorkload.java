@@ -1,5 +1,6 @@
 package io.uffd4j.snapshot;
 
+import io.uffd4j.internal.GcStorm;
 import io.uffd4j.pager.LazyRegion;
 import io.uffd4j.pager.Pager;
 import io.uffd4j.pager.source.SourceSpec;
@@ -17,7 +18,6 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -52,7 +52,7 @@ public final class SnapshotWorkload {
 
     static String run(Config c) throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong gcs = new AtomicLong();
+        GcStorm gcs = new GcStorm();
         StringBuilder report = new StringBuilder();
         List<Path> images = new ArrayList<>();
         long writes;
@@ -62,11 +62,13 @@ public final class SnapshotWorkload {
                      .backing(c.memfd() ? io.uffd4j.pager.Backing.SHARED_MEMFD : io.uffd4j.pager.Backing.PRIVATE_ANONYMOUS)
                      .source(SourceSpec.zeros()).open()) {
             StampedWriters writers = new StampedWriters(region.segment(), layout(c));
-            Thread storm = c.gcStorm() ? Thread.ofPlatform().daemon().name("gc-storm").start(() -> storm(stop, gcs)) : null;
+            if (c.gcStorm()) {
+                gcs.start();
+            }
             Thread progress = Thread.ofPlatform().daemon().start(() -> {
                 while (!stop.get()) {
                     sleep(2000);
-                    System.out.println("progress writes=" + writers.writes() + " gcs=" + gcs.get());
+                    System.out.println("progress writes=" + writers.writes() + " gcs=" + gcs.collections());
                 }
             });
             try {
@@ -79,9 +81,7 @@ public final class SnapshotWorkload {
                 // The writers must be gone before the region closes (closing revokes their segment).
                 stop.set(true);
                 writers.close();
-                if (storm != null) {
-                    storm.join();
-                }
+                gcs.close();
                 progress.interrupt();
             }
             writes = writers.writes();
@@ -90,7 +90,7 @@ public final class SnapshotWorkload {
             }
             verifyRestore(pager, images.getLast(), c);
         }
-        return "OK " + report + "writes " + writes + ", gcs " + gcs.get();
+        return "OK " + report + "writes " + writes + ", gcs " + gcs.collections();
     }
 
     private static void takeSnapshots(LazyRegion region, Config c, StringBuilder report, List<Path> images) throws Exception {
@@ -137,21 +137,6 @@ public final class SnapshotWorkload {
                     throw new AssertionError("restored page " + p + " differs from the image at byte " + mismatch);
                 }
             }
-        }
-    }
-
-    private static void storm(AtomicBoolean stop, AtomicLong gcs) {
-        List<byte[]> keep = new ArrayList<>();
-        while (!stop.get()) {
-            for (int i = 0; i < 200; i++) {
-                keep.add(new byte[1024 + (i % 7) * 512]);
-            }
-            if (keep.size() > 2000) {
-                keep.clear();
-            }
-            System.gc();
-            gcs.incrementAndGet();
-            sleep(2);
         }
     }
 

@@ -32,7 +32,7 @@ import java.util.stream.Collectors;
         description = {"Snapshots a region a thread keeps using, three ways: uffd4j (write-protect, copy-on-write in the "
                 + "pager), fork() in C (the child writes the region), and a stop-the-world copy. Reports the worker's pause "
                 + "at the instant, its operation latency during the snapshot, arming time per GiB, peak extra memory and "
-                + "total time; then uffd4j's incremental snapshot after 1% of the pages changed.",
+                + "total time; then uffd4j's incremental snapshot after 1%% of the pages changed.",
                 "Writes results.json and PNG plots to the report directory."})
 public final class SnapshotBenchCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "One run of 256 MiB (a smoke test, not a measurement).")
