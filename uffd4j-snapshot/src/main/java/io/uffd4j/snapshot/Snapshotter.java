@@ -128,6 +128,7 @@ public final class Snapshotter {
             throw new IllegalArgumentException("snapshot images are named *" + ImageFormat.EXTENSION + ": " + t);
         }
         Map<String, String> reply = call("delta", Map.of("path", t.toString(), "quiesce", quiesceArg(quiesce)));
+        lastReply = reply;
         return new TakenSnapshot(t, Instant.now(), Duration.ofNanos(Long.parseLong(reply.get("pauseNanos"))),
                 CompletableFuture.completedFuture(SnapshotResult.of(reply)));
     }
@@ -146,7 +147,10 @@ public final class Snapshotter {
                 Long.parseLong(m.getOrDefault("savedByFault", "0")), Long.parseLong(m.getOrDefault("deferredFaults", "0")));
     }
 
-    /** The pager's timing of the last snapshot instant (stop, switch, arm and scan in nanoseconds), for diagnosis. */
+    /**
+     * The pager's timing of the last snapshot (full: stop, switch, arm and scan at the instant; delta: scan,
+     * present-page scan and copy), in nanoseconds, for diagnosis.
+     */
     public Map<String, String> lastInstantDetails() {
         return lastReply;
     }

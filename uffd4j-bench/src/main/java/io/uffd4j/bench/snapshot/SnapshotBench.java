@@ -15,6 +15,7 @@ import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -163,6 +164,11 @@ final class SnapshotBench {
         Incremental inc = new Incremental(quiesce == Quiesce.NONE ? "uffd4j" : "uffd4j (stop)", size, workload, run, fraction, dr.dataPages(), d.pause().toNanos() / 1e6, total,
                 fullTotalMs, total / fullTotalMs);
         incrementals.add(inc);
+        Map<String, String> details = snapshots.lastInstantDetails();
+        out.printf("    delta: scan %.2f ms, present pages %.2f ms, copy %.2f ms%n",
+                Long.parseLong(details.getOrDefault("scanNanos", "0")) / 1e6,
+                Long.parseLong(details.getOrDefault("presentNanos", "0")) / 1e6,
+                Long.parseLong(details.getOrDefault("copyNanos", "0")) / 1e6);
         out.printf("  %-15s %5d MiB %-11s run %d: %d pages changed, pause %.3f ms, total %.1f ms = %.1f%% of the full snapshot%n",
                 inc.method() + " delta", size / MIB, workload, run, dr.dataPages(), inc.deltaPauseMs(), total, 100 * inc.costRatio());
     }
@@ -243,10 +249,14 @@ final class SnapshotBench {
                 try (MemorySampler mem = new MemorySampler(); FileChannel ch = FileChannel.open(image, StandardOpenOption.WRITE)) {
                     w.gate.writeLock().lock();
                     try {
-                        ByteBuffer all = region.segment().asByteBuffer();
-                        long pos = 0;
-                        while (all.hasRemaining()) {
-                            pos += ch.write(all, pos);
+                        // A ByteBuffer holds at most 2 GiB: write in 1 GiB slices.
+                        MemorySegment all = region.segment();
+                        for (long off = 0; off < all.byteSize(); off += 1L << 30) {
+                            ByteBuffer b = all.asSlice(off, Math.min(1L << 30, all.byteSize() - off)).asByteBuffer();
+                            long pos = off;
+                            while (b.hasRemaining()) {
+                                pos += ch.write(b, pos);
+                            }
                         }
                         ch.force(true);
                     } finally {

@@ -267,13 +267,16 @@ public final class SnapshotExtension implements RegionExtension {
             }
             ImageWriter image = ImageWriter.create(target, ImageHeader.delta(parent, parentPath.getFileName().toString()));
             long pause;
+            long t0;
+            long t1 = 0;
+            long t2 = 0;
             int dirtyPages;
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment[] pages = new MemorySegment[64];
                 for (int i = 0; i < pages.length; i++) {
                     pages[i] = arena.allocate(region.pageSize(), 4096);
                 }
-                long t0 = System.nanoTime();
+                t0 = System.nanoTime();
                 if (stop) {
                     ProcessControl.stop(region.applicationPid(), Duration.ofSeconds(2));
                 }
@@ -283,7 +286,9 @@ public final class SnapshotExtension implements RegionExtension {
                         dirty.or(carried);
                         carried.clear();
                     }
+                    t1 = System.nanoTime();
                     BitSet present = presentPages();
+                    t2 = System.nanoTime();
                     dirtyPages = dirty.cardinality();
                     copyPages(dirty, present, image, pages);
                 } finally {
@@ -300,6 +305,9 @@ public final class SnapshotExtension implements RegionExtension {
             lastImage = target.toString();
             Map<String, String> reply = describe(info, null);
             reply.put("pauseNanos", Long.toString(pause));
+            reply.put("scanNanos", Long.toString(t1 - t0));
+            reply.put("presentNanos", Long.toString(t2 - t1));
+            reply.put("copyNanos", Long.toString(pause - (t2 - t0)));
             reply.put("dirtyPages", Integer.toString(dirtyPages));
             return reply;
         }
