@@ -165,10 +165,11 @@ final class SnapshotBench {
                 fullTotalMs, total / fullTotalMs);
         incrementals.add(inc);
         Map<String, String> details = snapshots.lastInstantDetails();
-        out.printf("    delta: scan %.2f ms, present pages %.2f ms, copy %.2f ms%n",
+        out.printf("    delta: scan %.2f ms, present pages %.2f ms, copy %.2f ms, complete (index, sync) %.2f ms%n",
                 Long.parseLong(details.getOrDefault("scanNanos", "0")) / 1e6,
                 Long.parseLong(details.getOrDefault("presentNanos", "0")) / 1e6,
-                Long.parseLong(details.getOrDefault("copyNanos", "0")) / 1e6);
+                Long.parseLong(details.getOrDefault("copyNanos", "0")) / 1e6,
+                Long.parseLong(details.getOrDefault("completeNanos", "0")) / 1e6);
         out.printf("  %-15s %5d MiB %-11s run %d: %d pages changed, pause %.3f ms, total %.1f ms = %.1f%% of the full snapshot%n",
                 inc.method() + " delta", size / MIB, workload, run, dr.dataPages(), inc.deltaPauseMs(), total, 100 * inc.costRatio());
     }

@@ -41,41 +41,14 @@ public final class SnapshotImage implements AutoCloseable {
      */
     public static SnapshotImage open(Path path) throws IOException {
         String name = path.toString();
-        if (name.endsWith(ImageFormat.PARTIAL_SUFFIX)) {
-            throw new IncompleteImageException(name + " is a partial image: its snapshot did not complete");
-        }
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+        FileChannel ch = openChannel(path);
         try {
-            long size = ch.size();
-            if (size < ImageFormat.HEADER_SIZE + ImageFormat.FOOTER_SIZE) {
-                throw new IncompleteImageException(name + " is too short (" + size + " bytes) to be a complete image");
-            }
-            ByteBuffer hb = ByteBuffer.allocate(ImageFormat.HEADER_SIZE);
-            readFully(ch, hb, 0);
-            ImageHeader header = ImageFormat.decodeHeader(hb, name);
-            ByteBuffer fb = ByteBuffer.allocate(ImageFormat.FOOTER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, fb, size - ImageFormat.FOOTER_SIZE);
-            byte[] magic = new byte[8];
-            fb.get(0, magic);
-            if (!java.util.Arrays.equals(magic, ImageFormat.FOOTER_MAGIC)) {
-                throw new IncompleteImageException(name + " has no completion marker: its snapshot was interrupted");
-            }
-            if (fb.getInt(ImageFormat.FOOTER_SIZE - 4) != ImageFormat.crc(fb.array(), 0, ImageFormat.FOOTER_SIZE - 4)) {
-                throw new CorruptImageException(name + ": footer checksum mismatch");
-            }
-            fb.position(8);
-            long indexOffset = fb.getLong();
-            long pages = fb.getLong();
-            long blocks = fb.getLong();
-            long zeros = fb.getLong();
-            long inherited = fb.getLong();
-            int indexCrc = fb.getInt();
-            if (pages != header.pages() || indexOffset + pages * ImageFormat.INDEX_ENTRY + ImageFormat.FOOTER_SIZE != size) {
-                throw new CorruptImageException(name + ": footer does not match the header or the file size");
-            }
+            Envelope e = readEnvelope(ch, name);
+            ImageHeader header = e.header();
+            long pages = e.pages();
             ByteBuffer ib = ByteBuffer.allocate((int) (pages * ImageFormat.INDEX_ENTRY)).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, ib, indexOffset);
-            if (ImageFormat.crc(ib.duplicate().flip().limit(ib.capacity()).position(0)) != indexCrc) {
+            readFully(ch, ib, e.indexOffset());
+            if (ImageFormat.crc(ib.duplicate().flip().limit(ib.capacity()).position(0)) != e.indexCrc()) {
                 throw new CorruptImageException(name + ": index checksum mismatch");
             }
             long[] locations = new long[(int) pages];
@@ -86,19 +59,77 @@ public final class SnapshotImage implements AutoCloseable {
                 crcs[i] = ib.getInt();
                 ib.getInt();
                 PageState st = ImageFormat.state(locations[i]);
-                if (st == PageState.DATA && ImageFormat.block(locations[i]) >= blocks) {
+                if (st == PageState.DATA && ImageFormat.block(locations[i]) >= e.blocks()) {
                     throw new CorruptImageException(name + ": page " + i + " points past the data area");
                 }
                 if (st == PageState.INHERITED && header.kind() == ImageKind.FULL) {
                     throw new CorruptImageException(name + ": a full image cannot inherit page " + i);
                 }
             }
-            ImageInfo info = new ImageInfo(path, header, blocks, zeros, inherited, size);
-            return new SnapshotImage(path, header, ch, locations, crcs, info);
+            return new SnapshotImage(path, header, ch, locations, crcs, e.info(path));
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
         }
+    }
+
+    /**
+     * What a complete image is (header, footer, counts), without reading its index: checks the header,
+     * the completion marker and the footer, not the index or the pages (for naming a delta's parent).
+     *
+     * @throws IncompleteImageException if the image is partial or was interrupted
+     * @throws CorruptImageException    if the header or the footer does not check out
+     */
+    public static ImageInfo readInfo(Path path) throws IOException {
+        try (FileChannel ch = openChannel(path)) {
+            return readEnvelope(ch, path.toString()).info(path);
+        }
+    }
+
+    /** The header and the footer of a complete image. */
+    private record Envelope(ImageHeader header, long size, long indexOffset, long pages, long blocks, long zeros,
+                            long inherited, int indexCrc) {
+        ImageInfo info(Path path) {
+            return new ImageInfo(path, header, blocks, zeros, inherited, size);
+        }
+    }
+
+    private static FileChannel openChannel(Path path) throws IOException {
+        if (path.toString().endsWith(ImageFormat.PARTIAL_SUFFIX)) {
+            throw new IncompleteImageException(path + " is a partial image: its snapshot did not complete");
+        }
+        return FileChannel.open(path, StandardOpenOption.READ);
+    }
+
+    private static Envelope readEnvelope(FileChannel ch, String name) throws IOException {
+        long size = ch.size();
+        if (size < ImageFormat.HEADER_SIZE + ImageFormat.FOOTER_SIZE) {
+            throw new IncompleteImageException(name + " is too short (" + size + " bytes) to be a complete image");
+        }
+        ByteBuffer hb = ByteBuffer.allocate(ImageFormat.HEADER_SIZE);
+        readFully(ch, hb, 0);
+        ImageHeader header = ImageFormat.decodeHeader(hb, name);
+        ByteBuffer fb = ByteBuffer.allocate(ImageFormat.FOOTER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(ch, fb, size - ImageFormat.FOOTER_SIZE);
+        byte[] magic = new byte[8];
+        fb.get(0, magic);
+        if (!java.util.Arrays.equals(magic, ImageFormat.FOOTER_MAGIC)) {
+            throw new IncompleteImageException(name + " has no completion marker: its snapshot was interrupted");
+        }
+        if (fb.getInt(ImageFormat.FOOTER_SIZE - 4) != ImageFormat.crc(fb.array(), 0, ImageFormat.FOOTER_SIZE - 4)) {
+            throw new CorruptImageException(name + ": footer checksum mismatch");
+        }
+        fb.position(8);
+        long indexOffset = fb.getLong();
+        long pages = fb.getLong();
+        long blocks = fb.getLong();
+        long zeros = fb.getLong();
+        long inherited = fb.getLong();
+        int indexCrc = fb.getInt();
+        if (pages != header.pages() || indexOffset + pages * ImageFormat.INDEX_ENTRY + ImageFormat.FOOTER_SIZE != size) {
+            throw new CorruptImageException(name + ": footer does not match the header or the file size");
+        }
+        return new Envelope(header, size, indexOffset, pages, blocks, zeros, inherited, indexCrc);
     }
 
     public Path path() {

@@ -258,10 +258,7 @@ public final class SnapshotExtension implements RegionExtension {
                 throw new IllegalStateException("no dirty tracking since a full snapshot (state " + state
                         + "): take a full snapshot of a region opened with dirtyTracking(true) first");
             }
-            ImageInfo parent;
-            try (SnapshotImage p = SnapshotImage.open(parentPath)) {
-                parent = p.info();
-            }
+            ImageInfo parent = SnapshotImage.readInfo(parentPath);
             if (!parentPath.toAbsolutePath().getParent().equals(target.toAbsolutePath().getParent())) {
                 throw new IllegalArgumentException("a delta is written next to its parent (" + parentPath.getParent() + ")");
             }
@@ -301,10 +298,13 @@ public final class SnapshotExtension implements RegionExtension {
                 image.abort();
                 throw e;
             }
+            long c0 = System.nanoTime();
             ImageInfo info = image.complete();
+            long completeNanos = System.nanoTime() - c0;
             lastImage = target.toString();
             Map<String, String> reply = describe(info, null);
             reply.put("pauseNanos", Long.toString(pause));
+            reply.put("completeNanos", Long.toString(completeNanos));
             reply.put("scanNanos", Long.toString(t1 - t0));
             reply.put("presentNanos", Long.toString(t2 - t1));
             reply.put("copyNanos", Long.toString(pause - (t2 - t0)));
@@ -316,6 +316,7 @@ public final class SnapshotExtension implements RegionExtension {
     private void copyPages(BitSet dirty, BitSet present, ImageWriter image, MemorySegment[] buffers) throws IOException {
         PageReader presentReader = readers.present();
         PageReader absentReader = readers.absent();
+        long[] runPages = new long[buffers.length];
         int p = dirty.nextSetBit(0);
         while (p >= 0) {
             boolean isPresent = present.get(p);
@@ -325,8 +326,9 @@ public final class SnapshotExtension implements RegionExtension {
             }
             (isPresent ? presentReader : absentReader).readPages(p, n, buffers);
             for (int k = 0; k < n; k++) {
-                image.writePage(p + k, buffers[k]);
+                runPages[k] = p + k;
             }
+            image.writePages(runPages, buffers, n); // one gathering write per run
             p = dirty.nextSetBit(p + n);
         }
     }

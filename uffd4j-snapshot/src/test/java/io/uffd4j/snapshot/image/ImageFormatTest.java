@@ -49,7 +49,9 @@ class ImageFormatTest {
             assertEquals((pages + 6) / 7, info.zeroPages(), "seed " + seed);
         }
         assertFalse(Files.exists(ImageWriter.partialOf(file)));
+        ImageInfo light = SnapshotImage.readInfo(file);
         try (Arena a = Arena.ofConfined(); SnapshotImage img = SnapshotImage.open(file)) {
+            assertEquals(img.info(), light, "readInfo (header and footer only) agrees with open");
             img.verify();
             MemorySegment buf = a.allocate(PAGE, PAGE);
             for (long p = 0; p < pages; p++) {
@@ -79,10 +81,12 @@ class ImageFormatTest {
         // simulate a crash: the partial file stays, nothing renamed
         Path partial = ImageWriter.partialOf(file);
         assertThrows(IncompleteImageException.class, () -> SnapshotImage.open(partial));
+        assertThrows(IncompleteImageException.class, () -> SnapshotImage.readInfo(partial));
         assertFalse(Files.exists(file));
         // even renamed by hand, it has no completion footer
         Files.copy(partial, file);
         assertThrows(IncompleteImageException.class, () -> SnapshotImage.open(file));
+        assertThrows(IncompleteImageException.class, () -> SnapshotImage.readInfo(file));
         w.abort();
         assertFalse(Files.exists(partial));
     }
