@@ -20,15 +20,17 @@ import java.util.Map;
  * @param peakBufferBytes most snapshot buffer in use (full only)
  * @param totalNanos      from the instant to the completed image (full only)
  * @param timeline        when the background saver finished, the last page was written and the image synced (full only)
+ * @param trackingPauseNanos how long the application was stopped after the image, to move the region to dirty
+ *                        tracking for the next delta (full snapshots of dirty-tracked regions only; 0 otherwise)
  */
 public record SnapshotResult(Path path, ImageKind kind, long dataPages, long zeroPages, long inheritedPages, long fileSize,
                              long savedByFault, long savedBySaver, long deferredFaults, long peakBufferBytes, long totalNanos,
-                             String timeline) {
+                             String timeline, long trackingPauseNanos) {
     static SnapshotResult of(Map<String, String> m) {
         return new SnapshotResult(Path.of(m.get("path")), ImageKind.valueOf(m.get("kind")), num(m, "dataPages"),
                 num(m, "zeroPages"), num(m, "inheritedPages"), num(m, "fileSize"), num(m, "savedByFault"),
                 num(m, "savedBySaver"), num(m, "deferredFaults"), num(m, "peakBufferBytes"), num(m, "totalNanos"),
-                m.getOrDefault("timeline", ""));
+                m.getOrDefault("timeline", ""), num(m, "trackingPauseNanos"));
     }
 
     private static long num(Map<String, String> m, String key) {

@@ -129,7 +129,8 @@ final class SnapshotBench {
                 double total = (System.nanoTime() - t0) / 1e6;
                 w.phase(Workload.Phase.IDLE);
                 Map<String, String> instant = snapshots.lastInstantDetails();
-                out.println("    instant: " + instant + "; " + result.timeline());
+                out.println("    instant: " + instant + "; " + result.timeline()
+                        + String.format("; then stopped %.1f ms to start dirty tracking", result.trackingPauseNanos() / 1e6));
                 double armMs = Long.parseLong(instant.getOrDefault("armNanos", "0")) / 1e6;
                 Run r = new Run(quiesce == Quiesce.NONE ? "uffd4j" : "uffd4j (stop)", size, workload, run, s.pause().toNanos() / 1e6, w.during.getMaxValue() / 1e6,
                         w.during.getValueAtPercentile(50), w.during.getValueAtPercentile(99),

@@ -208,8 +208,9 @@ public final class SnapshotExtension implements RegionExtension {
                 }
                 state = State.SYNC_TRACKING;
                 try {
-                    startAsyncTracking();
+                    long pause = startAsyncTracking();
                     done.put("tracking", "on");
+                    done.put("trackingPauseNanos", Long.toString(pause));
                 } catch (RuntimeException e) {
                     LOG.log(System.Logger.Level.ERROR, "could not start dirty tracking", e);
                     done.put("tracking", "failed: " + e.getMessage());
@@ -221,9 +222,11 @@ public final class SnapshotExtension implements RegionExtension {
 
     /**
      * Moves the region to the WP_ASYNC descriptor and protects every page there, with the application
-     * stopped so that no write falls between the two descriptors.
+     * stopped so that no write falls between the two descriptors. Returns how long it was stopped (the
+     * unregistration, registration and protection each walk the range's page tables).
      */
-    private void startAsyncTracking() {
+    private long startAsyncTracking() {
+        long t0 = System.nanoTime();
         ProcessControl.stop(region.applicationPid(), Duration.ofSeconds(2));
         try {
             switchRegistration(region.userfaultfd(), trackingUffd());
@@ -235,6 +238,7 @@ public final class SnapshotExtension implements RegionExtension {
         } finally {
             ProcessControl.resume(region.applicationPid());
         }
+        return System.nanoTime() - t0;
     }
 
     private Userfaultfd trackingUffd() {
