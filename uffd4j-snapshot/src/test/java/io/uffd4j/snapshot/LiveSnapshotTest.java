@@ -25,4 +25,19 @@ class LiveSnapshotTest {
         System.out.println((memfd ? "memfd: " : "anonymous: ") + out + " (seed " + seed + ")");
         assertTrue(out.startsWith("OK"), out);
     }
+
+    /**
+     * Slow writers (one write per ~200 us each): most pages are written once between two images, many of
+     * them while the full image is being saved or before dirty tracking has moved to WP_ASYNC. A page
+     * written there and never again must still reach the next delta.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void pagesWrittenOnceBetweenImagesReachTheDelta(boolean memfd, @TempDir Path dir) throws Exception {
+        long seed = new SplittableRandom().nextLong();
+        String out = SnapshotWorkload.run(new SnapshotWorkload.Config(16384, 4, 2, seed, false, memfd, 1L << 20, dir,
+                200_000));
+        System.out.println((memfd ? "memfd, slow writers: " : "anonymous, slow writers: ") + out + " (seed " + seed + ")");
+        assertTrue(out.startsWith("OK"), out);
+    }
 }

@@ -39,9 +39,14 @@ public final class SnapshotWorkload {
     static final long PAGE = 4096;
     static final VarHandle LONG = JAVA_LONG.varHandle();
 
-    /** What to run. */
+    /** What to run; {@code writerPauseNanos} slows each writer down after every write (0: full speed). */
     record Config(int dataPages, int writers, int deltas, long seed, boolean gcStorm, boolean memfd, long bufferBytes,
-                  Path dir) {}
+                  Path dir, long writerPauseNanos) {
+        Config(int dataPages, int writers, int deltas, long seed, boolean gcStorm, boolean memfd, long bufferBytes,
+               Path dir) {
+            this(dataPages, writers, deltas, seed, gcStorm, memfd, bufferBytes, dir, 0);
+        }
+    }
 
     public static void main(String[] args) throws Exception {
         Config c = new Config(Integer.parseInt(args[0]), Integer.parseInt(args[1]), Integer.parseInt(args[2]),
@@ -61,7 +66,7 @@ public final class SnapshotWorkload {
                      .dirtyTracking(true)
                      .backing(c.memfd() ? io.uffd4j.pager.Backing.SHARED_MEMFD : io.uffd4j.pager.Backing.PRIVATE_ANONYMOUS)
                      .source(SourceSpec.zeros()).open()) {
-            StampedWriters writers = new StampedWriters(region.segment(), layout(c));
+            StampedWriters writers = new StampedWriters(region.segment(), layout(c), c.writerPauseNanos());
             if (c.gcStorm()) {
                 gcs.start();
             }

@@ -80,6 +80,17 @@ public final class LiveSnapshot implements AutoCloseable {
      */
     public LiveSnapshot(Userfaultfd uffd, long start, long length, long pageSize, PageReader current,
                         PageReader absent, PageSink image, SnapshotOptions options) {
+        this(uffd, start, length, pageSize, current, absent, image, options, null);
+    }
+
+    /**
+     * As above, recording the pages written after the instant into {@code writtenAfterInstant} (one bit per
+     * page of the range; null: a set of its own), which the caller may keep using after the snapshot: a
+     * write that faults on a completed snapshot still lands there, so no page can fall between the snapshot
+     * and the dirty tracking that follows it.
+     */
+    public LiveSnapshot(Userfaultfd uffd, long start, long length, long pageSize, PageReader current,
+                        PageReader absent, PageSink image, SnapshotOptions options, AtomicBitSet writtenAfterInstant) {
         if (length % pageSize != 0 || start % pageSize != 0 || length <= 0) {
             throw new IllegalArgumentException("range must be whole pages of " + pageSize);
         }
@@ -98,7 +109,11 @@ public final class LiveSnapshot implements AutoCloseable {
         this.slots = new SlotPool(options.bufferBytes(), pageSize);
         this.saved = new SavedPages(slots.capacity());
         this.deferred = new DeferredFaults(pages);
-        this.writtenAfterInstant = new AtomicBitSet(pages);
+        if (writtenAfterInstant != null && writtenAfterInstant.size() != pages) {
+            throw new IllegalArgumentException("the written-page set holds " + writtenAfterInstant.size()
+                    + " pages, the range " + pages);
+        }
+        this.writtenAfterInstant = writtenAfterInstant != null ? writtenAfterInstant : new AtomicBitSet(pages);
         this.reserveForFaults = Math.max(1, slots.capacity() / 4);
     }
 
@@ -178,6 +193,9 @@ public final class LiveSnapshot implements AutoCloseable {
         for (;;) {
             int s = state.get(page);
             if (s == SAVED) {
+                // Saved by the background saver (or zero at the instant) and still protected: this write
+                // changes the page after the instant, so it must be recorded before the write goes on.
+                writtenAfterInstant.set(page);
                 unprotect(resolver, page, 1);
                 return FaultSave.DONE;
             }
@@ -204,6 +222,7 @@ public final class LiveSnapshot implements AutoCloseable {
             slots.release(slot);
             int s = state.get(page);
             if (s == SAVED) {
+                writtenAfterInstant.set(page);
                 unprotect(resolver, page, 1);
             }
             // SAVING: whoever saves it unprotects and wakes it.
@@ -394,7 +413,8 @@ public final class LiveSnapshot implements AutoCloseable {
     }
 
     /**
-     * Pages written after the instant (each faulted and was saved copy-on-write). With
+     * Pages written after the instant (each write faulted: its page was saved copy-on-write, or had been
+     * saved already and was still protected). With
      * {@link SnapshotOptions#unprotectSaved()} off, every other page stays write-protected after the
      * snapshot, so these are exactly the pages that changed since the image: the start of dirty tracking
      * for an incremental snapshot.

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -52,15 +53,26 @@ public final class StampedWriters implements AutoCloseable {
     private final AtomicLong writes = new AtomicLong();
     private final List<Thread> threads = new ArrayList<>();
 
-    /** Starts the writers on {@code memory} (at least {@link Layout#regionBytes()}). */
+    /** Starts the writers on {@code memory} (at least {@link Layout#regionBytes()}), writing as fast as they can. */
     public StampedWriters(MemorySegment memory, Layout layout) {
+        this(memory, layout, 0);
+    }
+
+    /**
+     * Starts the writers, each parking {@code pauseNanos} after every write (0: none). Slow writers leave
+     * most pages written once between two snapshots, which is what exposes a page lost between them.
+     */
+    public StampedWriters(MemorySegment memory, Layout layout, long pauseNanos) {
+        if (pauseNanos < 0) {
+            throw new IllegalArgumentException("negative pause " + pauseNanos);
+        }
         if (memory.byteSize() < layout.regionBytes()) {
             throw new IllegalArgumentException("the region holds " + memory.byteSize() + " bytes, the layout needs "
                     + layout.regionBytes());
         }
         for (int w = 0; w < layout.writers(); w++) {
             int writer = w;
-            threads.add(Thread.ofPlatform().name("stamped-writer-" + w).start(() -> write(memory, layout, writer)));
+            threads.add(Thread.ofPlatform().name("stamped-writer-" + w).start(() -> write(memory, layout, writer, pauseNanos)));
         }
     }
 
@@ -69,7 +81,7 @@ public final class StampedWriters implements AutoCloseable {
         return writes.get();
     }
 
-    private void write(MemorySegment memory, Layout layout, int w) {
+    private void write(MemorySegment memory, Layout layout, int w, long pauseNanos) {
         SplittableRandom rnd = new SplittableRandom(layout.seed() + w);
         int owned = layout.ownedPages();
         long progressAt = layout.dataPages() * PAGE + w * 8L;
@@ -80,6 +92,9 @@ public final class StampedWriters implements AutoCloseable {
             memory.set(JAVA_LONG, page * PAGE + 8 * (1 + n % 500), n);   // dirty the page beyond its first word
             memory.set(JAVA_LONG, page * PAGE, stamp(w, n));
             LONG.setRelease(memory, progressAt, n);
+            if (pauseNanos > 0) {
+                LockSupport.parkNanos(pauseNanos);
+            }
             if ((n & 1023) == 0) {
                 writes.addAndGet(1024);
             }

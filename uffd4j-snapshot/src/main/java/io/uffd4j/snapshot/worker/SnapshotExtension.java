@@ -15,6 +15,7 @@ import io.uffd4j.snapshot.image.ImageHeader;
 import io.uffd4j.snapshot.image.ImageInfo;
 import io.uffd4j.snapshot.image.ImageWriter;
 import io.uffd4j.snapshot.image.SnapshotImage;
+import io.uffd4j.snapshot.live.AtomicBitSet;
 import io.uffd4j.snapshot.live.LiveSnapshot;
 import io.uffd4j.snapshot.live.PageReader;
 import io.uffd4j.snapshot.live.SnapshotOptions;
@@ -66,8 +67,12 @@ public final class SnapshotExtension implements RegionExtension {
     private final Object lock = new Object();
     private volatile State state = State.IDLE;
     private volatile LiveSnapshot active;
-    /** Pages that changed since the last image and that PAGEMAP_SCAN will not report (written under sync WP, or removed). */
-    private final BitSet carried = new BitSet();
+    /**
+     * Pages that changed since the last image and that PAGEMAP_SCAN will not report: written under the
+     * full snapshot's synchronous write protection (its LiveSnapshot records them here directly, also after
+     * it completed), or removed. Drained by the next delta, cleared at the next full instant.
+     */
+    private final AtomicBitSet carried;
     private String lastImage;
     /** The application's pagemap, opened once (PAGEMAP_SCAN at every instant). */
     private final Pagemap pagemap;
@@ -76,6 +81,7 @@ public final class SnapshotExtension implements RegionExtension {
         this.region = region;
         this.readers = new RegionReaders(region);
         this.pagemap = Pagemap.of(region.applicationPid());
+        this.carried = new AtomicBitSet(Math.toIntExact(region.length() / region.pageSize()));
     }
 
     @Override
@@ -120,7 +126,7 @@ public final class SnapshotExtension implements RegionExtension {
             try {
                 snap = new LiveSnapshot(region.userfaultfd(), region.start(), region.length(), region.pageSize(),
                         readers.present(), readers.absent(), image,
-                        new SnapshotOptions(buffer, run, !track));
+                        new SnapshotOptions(buffer, run, !track), carried);
             } catch (RuntimeException e) {
                 image.abort();
                 throw e;
@@ -142,9 +148,7 @@ public final class SnapshotExtension implements RegionExtension {
                         switchRegistration(trackingUffd(), region.userfaultfd());
                     }
                     switched = System.nanoTime() - t0 - stopped;
-                    synchronized (carried) {
-                        carried.clear();
-                    }
+                    carried.clear();
                     active = snap;
                     state = State.SNAPSHOTTING;
                     snap.arm(this::presentPages);
@@ -179,7 +183,6 @@ public final class SnapshotExtension implements RegionExtension {
     /** The image is complete (or the snapshot abandoned): report it, then start dirty tracking if asked. */
     private void fullDone(LiveSnapshot snap, Path target, ImageInfo info, Throwable failure) {
         SnapshotStats stats = snap.stats();
-        BitSet written = snap.writtenAfterInstant();
         String timeline = snap.timeline();
         Thread.ofPlatform().daemon().name("uffd4j-snapshot-finish").start(() -> {
             snap.close();
@@ -202,9 +205,6 @@ public final class SnapshotExtension implements RegionExtension {
                     region.protectFills(false);
                     region.post("done", done);
                     return;
-                }
-                synchronized (carried) {
-                    carried.or(written);
                 }
                 state = State.SYNC_TRACKING;
                 try {
@@ -283,10 +283,7 @@ public final class SnapshotExtension implements RegionExtension {
                 }
                 try {
                     BitSet dirty = writtenAndReprotect();
-                    synchronized (carried) {
-                        dirty.or(carried);
-                        carried.clear();
-                    }
+                    carried.drainInto(dirty);
                     t1 = System.nanoTime();
                     BitSet present = presentPages();
                     t2 = System.nanoTime();
@@ -363,10 +360,7 @@ public final class SnapshotExtension implements RegionExtension {
             return snap.onWriteFault(address, resolver);
         }
         // Between a full snapshot and the move to WP_ASYNC: remember the page, let the write through.
-        long page = (address - region.start()) / region.pageSize();
-        synchronized (carried) {
-            carried.set((int) page);
-        }
+        carried.set((int) ((address - region.start()) / region.pageSize()));
         Errno e = resolver.writeProtect(address & -region.pageSize(), region.pageSize(), UNPROTECT);
         return e == Errno.NONE;
     }
@@ -377,16 +371,13 @@ public final class SnapshotExtension implements RegionExtension {
         if (snap != null) {
             snap.onRemoved(start, end - start);
         }
-        if (state == State.ASYNC_TRACKING || state == State.SYNC_TRACKING) {
-            // The pages now read as their source: they changed since the last image.
-            long s = Math.max(start, region.start());
-            long e = Math.min(end, region.start() + region.length());
-            if (e > s) {
-                synchronized (carried) {
-                    carried.set((int) ((s - region.start()) / region.pageSize()),
-                            (int) ((e - region.start() + region.pageSize() - 1) / region.pageSize()));
-                }
-            }
+        // The pages now read as their source: they changed since the last image (or, during a full
+        // snapshot, since its instant: the next delta must carry them).
+        long s = Math.max(start, region.start());
+        long e = Math.min(end, region.start() + region.length());
+        if (e > s) {
+            carried.set((int) ((s - region.start()) / region.pageSize()),
+                    (int) ((e - region.start() + region.pageSize() - 1) / region.pageSize()));
         }
     }
 

@@ -175,6 +175,62 @@ class InProcessSnapshotTest {
         }
     }
 
+    /**
+     * With saved pages kept protected (the start of dirty tracking), a write after the snapshot completed
+     * must still be recorded, whether its page was saved by the background saver or was absent (zero) at
+     * the instant: those writes fault on a page that is already saved, and a delta built on this set would
+     * otherwise miss them.
+     */
+    @org.junit.jupiter.api.Test
+    void writesAfterTheInstantAreRecordedOnPagesSavedBeforeThem(@TempDir Path dir) throws Exception {
+        int pages = 512;
+        long size = pages * PAGE;
+        try (Mapping region = Mapping.anonymous(size, 2 << 20);
+             Userfaultfd uffd = Userfaultfd.builder().features(Feature.PAGEFAULT_FLAG_WP, Feature.WP_UNPOPULATED).build();
+             Pagemap pagemap = Pagemap.self()) {
+            MemorySegment raw = region.segment();
+            for (int p = 0; p < pages; p += 2) {          // odd pages stay absent: zero at the instant
+                raw.set(JAVA_LONG, p * PAGE, p);
+            }
+            long base = region.address();
+            java.util.concurrent.atomic.AtomicReference<LiveSnapshot> active = new java.util.concurrent.atomic.AtomicReference<>();
+            try (FaultServer server = FaultServer.builder(uffd)
+                    .serve(region, EnumSet.of(RegisterMode.WP), GuardedMemory.Mode.DIRECT)
+                    .handler((fault, resolver) -> {
+                        if (!active.get().onWriteFault(fault.address(), resolver)) {
+                            fault.defer();
+                        }
+                    })
+                    .start()) {
+                AtomicBitSet written = new AtomicBitSet(pages);
+                PageReader reader = (first, n, dst) -> {
+                    for (int k = 0; k < n; k++) {
+                        Libc.memcpy(dst[k].address(), base + (first + k) * PAGE, PAGE);
+                    }
+                };
+                LiveSnapshot snap = new LiveSnapshot(uffd, base, size, PAGE, reader, null,
+                        ImageWriter.create(dir.resolve("s.u4snap"), ImageHeader.full(size, (int) PAGE)),
+                        new SnapshotOptions(1 << 20, 32, false), written);
+                active.set(snap);
+                snap.arm(() -> present(pagemap, base, size));
+                snap.start();
+                snap.completion().get(60, TimeUnit.SECONDS);
+                assertTrue(written.toBitSet().isEmpty(), "nothing was written yet: " + written.toBitSet());
+
+                GuardedMemory mem = server.guarded(region);
+                BitSet expected = new BitSet();
+                for (int p : new int[] {0, 3, 4, 101, 200, 255, 511}) {   // saved by the saver, and absent ones
+                    mem.setLong(p * PAGE + 8, 42);
+                    expected.set(p);
+                }
+                mem.setLong(4 * PAGE + 16, 43);                            // unprotected now: no second fault
+                assertEquals(expected, written.toBitSet());
+                assertEquals(expected, snap.writtenAfterInstant());
+                snap.close();
+            }
+        }
+    }
+
     /** Forwards to an image, holding the first page until released (to make the buffer fill). */
     record HeldSink(io.uffd4j.snapshot.image.PageSink target, java.util.concurrent.CountDownLatch release)
             implements io.uffd4j.snapshot.image.PageSink {
