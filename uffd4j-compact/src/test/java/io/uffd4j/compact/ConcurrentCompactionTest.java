@@ -1,5 +1,6 @@
 package io.uffd4j.compact;
 
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -22,6 +23,8 @@ class ConcurrentCompactionTest {
                 Stream.of(Strategy.COPY, Strategy.MOVE, Strategy.CONTINUE).map(s -> Arguments.of(s, false)));
     }
 
+    // A cycle that never finishes must fail here, not hold the build until the fork timeout.
+    @Timeout(value = 3, unit = java.util.concurrent.TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     @ParameterizedTest(name = "{0}, user assist {1}")
     @MethodSource("cases")
     void usersRunDuringRepeatedCycles(Strategy strategy, boolean userAssist) throws Exception {

@@ -19,6 +19,8 @@ import java.util.concurrent.locks.LockSupport;
  * is freed.
  */
 public final class CycleRun {
+    /** How long the finishing pass may go without a page becoming done before it says so (and again). */
+    private static final long STUCK_WARNING_NANOS = 10_000_000_000L;
     private static final System.Logger LOG = System.getLogger(CycleRun.class.getName());
 
     private final StoreEngine store;
@@ -198,15 +200,16 @@ public final class CycleRun {
         PageStates states = cycle.states;
         int pages = cycle.plan.toPages;
         int passes = 0;
+        long lastProgress = System.nanoTime();
+        long lastWarning = lastProgress;
         while (!cycle.stop && states.pending() > 0) {
-            boolean progress = false;
+            int pendingBefore = states.pending();
             for (int p = 0; p < pages && !cycle.stop; p++) {
                 int s = states.get(p);
                 boolean mayRace = cycle.strategy != Strategy.CONTINUE && passes > 0;
                 if ((s == PageStates.EMPTY && states.claim(p)) || (s == PageStates.CLAIMED && mayRace)) {
                     try {
                         w.compact(p, r);
-                        progress = true;
                     } catch (RuntimeException e) {
                         states.unclaim(p);
                         fail(e, p);
@@ -214,10 +217,32 @@ public final class CycleRun {
                 }
             }
             passes++;
-            if (!progress) {
-                LockSupport.parkNanos(50_000);
+            // Progress is a page becoming done, not a call that returned: a pass that only lost races must
+            // not turn into a busy loop.
+            long now = System.nanoTime();
+            if (states.pending() < pendingBefore) {
+                lastProgress = now;
+            } else {
+                LockSupport.parkNanos(passes < 8 ? 50_000 : 1_000_000);
+                if (now - lastProgress > STUCK_WARNING_NANOS && now - lastWarning > STUCK_WARNING_NANOS) {
+                    lastWarning = now;
+                    LOG.log(System.Logger.Level.WARNING, "compaction cycle " + cycle.number + ": " + states.pending()
+                            + " pages not done after " + (now - lastProgress) / 1_000_000 + " ms without progress, e.g. "
+                            + stuckPages(states, pages));
+                }
             }
         }
+    }
+
+    private static String stuckPages(PageStates states, int pages) {
+        StringBuilder b = new StringBuilder();
+        for (int p = 0, shown = 0; p < pages && shown < 5; p++) {
+            if (!states.isDone(p)) {
+                b.append(shown++ == 0 ? "" : ", ").append("page ").append(p)
+                        .append(states.get(p) == PageStates.CLAIMED ? " (claimed)" : " (empty)");
+            }
+        }
+        return b.toString();
     }
 
     private void fail(RuntimeException e, int p) {

@@ -246,6 +246,7 @@ final class PageWorker implements AutoCloseable {
                             throw r.failure();
                         }
                         lostRaces++; // another thread produced this page (and moved its source)
+                        c.states.markDone(p + (int) (done >>> shift));
                         done += page;
                     }
                     case EBUSY -> {
@@ -258,6 +259,7 @@ final class PageWorker implements AutoCloseable {
                             installed++;
                         } else if (ce == Errno.EEXIST) {
                             lostRaces++;
+                            c.states.markDone(p + (int) (done >>> shift));
                         } else {
                             throw r.failure();
                         }
@@ -364,6 +366,7 @@ final class PageWorker implements AutoCloseable {
                 case EEXIST -> {
                     lostRaces++; // a fault handler installed it first; our copy of it is garbage now
                     c.pool.add(f + k);
+                    installedByAnother(p, k);
                 }
                 case EBUSY -> {
                     busyFallbacks++;
@@ -375,6 +378,7 @@ final class PageWorker implements AutoCloseable {
                         installed++;
                     } else if (ce == Errno.EEXIST) {
                         lostRaces++;
+                        installedByAnother(p, k);
                     } else {
                         throw r.failure();
                     }
@@ -422,6 +426,7 @@ final class PageWorker implements AutoCloseable {
                 throw r.failure();
             }
             lostRaces++;
+            installedByAnother(p, (int) (done >>> shift));
             done += page;
             noProgress = 0;
         }
@@ -431,6 +436,19 @@ final class PageWorker implements AutoCloseable {
     /** Built page {@code p + k} (k-th of its batch) was installed by this thread: mark it, release its sources. */
     private void finishBuilt(int p, int k) {
         pagesBuilt++;
+        if (c.states.markDone(p + k)) {
+            int from = k == 0 ? 0 : batchSourceEnd[k - 1];
+            c.releaseSources(batchSources, from, batchSourceEnd[k]);
+        }
+    }
+
+    /**
+     * Built page {@code p + k} turned out to be installed already (EEXIST: the kernel has a page there).
+     * Its installer marks it done too, but if this thread gets there first it marks it and releases the
+     * sources: the page's state must follow the kernel, or a page installed by a thread that has not (or
+     * never) marked it would keep the cycle waiting for it.
+     */
+    private void installedByAnother(int p, int k) {
         if (c.states.markDone(p + k)) {
             int from = k == 0 ? 0 : batchSourceEnd[k - 1];
             c.releaseSources(batchSources, from, batchSourceEnd[k]);
