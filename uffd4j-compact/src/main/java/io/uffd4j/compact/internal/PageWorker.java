@@ -246,7 +246,7 @@ final class PageWorker implements AutoCloseable {
                             throw r.failure();
                         }
                         lostRaces++; // another thread produced this page (and moved its source)
-                        c.states.markDone(p + (int) (done >>> shift));
+                        markDone(p + (int) (done >>> shift), 1);
                         done += page;
                     }
                     case EBUSY -> {
@@ -254,15 +254,14 @@ final class PageWorker implements AutoCloseable {
                         busyFallbacks++;
                         Errno ce = r.copy(base + done, from + done, page, COPY);
                         if (ce == Errno.NONE) {
-                            markDone(p + (int) (done >>> shift), 1);
                             keptCopied++;
                             installed++;
                         } else if (ce == Errno.EEXIST) {
                             lostRaces++;
-                            c.states.markDone(p + (int) (done >>> shift));
                         } else {
                             throw r.failure();
                         }
+                        markDone(p + (int) (done >>> shift), 1);   // installed, by us or by the winner
                         done += page;
                     }
                     default -> throw r.failure();
@@ -366,7 +365,7 @@ final class PageWorker implements AutoCloseable {
                 case EEXIST -> {
                     lostRaces++; // a fault handler installed it first; our copy of it is garbage now
                     c.pool.add(f + k);
-                    installedByAnother(p, k);
+                    markBuiltDone(p, k);
                 }
                 case EBUSY -> {
                     busyFallbacks++;
@@ -378,7 +377,7 @@ final class PageWorker implements AutoCloseable {
                         installed++;
                     } else if (ce == Errno.EEXIST) {
                         lostRaces++;
-                        installedByAnother(p, k);
+                        markBuiltDone(p, k);
                     } else {
                         throw r.failure();
                     }
@@ -426,7 +425,7 @@ final class PageWorker implements AutoCloseable {
                 throw r.failure();
             }
             lostRaces++;
-            installedByAnother(p, (int) (done >>> shift));
+            markBuiltDone(p, (int) (done >>> shift));
             done += page;
             noProgress = 0;
         }
@@ -436,19 +435,15 @@ final class PageWorker implements AutoCloseable {
     /** Built page {@code p + k} (k-th of its batch) was installed by this thread: mark it, release its sources. */
     private void finishBuilt(int p, int k) {
         pagesBuilt++;
-        if (c.states.markDone(p + k)) {
-            int from = k == 0 ? 0 : batchSourceEnd[k - 1];
-            c.releaseSources(batchSources, from, batchSourceEnd[k]);
-        }
+        markBuiltDone(p, k);
     }
 
     /**
-     * Built page {@code p + k} turned out to be installed already (EEXIST: the kernel has a page there).
-     * Its installer marks it done too, but if this thread gets there first it marks it and releases the
-     * sources: the page's state must follow the kernel, or a page installed by a thread that has not (or
-     * never) marked it would keep the cycle waiting for it.
+     * Built page {@code p + k} is installed (by this thread, or by another: EEXIST). Whichever thread marks
+     * it done first releases its sources: the page's state follows the kernel, so a page installed by a
+     * thread that has not (or never) marked it cannot keep the cycle waiting for it.
      */
-    private void installedByAnother(int p, int k) {
+    private void markBuiltDone(int p, int k) {
         if (c.states.markDone(p + k)) {
             int from = k == 0 ? 0 : batchSourceEnd[k - 1];
             c.releaseSources(batchSources, from, batchSourceEnd[k]);

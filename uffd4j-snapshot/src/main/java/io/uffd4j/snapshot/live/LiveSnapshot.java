@@ -193,10 +193,8 @@ public final class LiveSnapshot implements AutoCloseable {
         for (;;) {
             int s = state.get(page);
             if (s == SAVED) {
-                // Saved by the background saver (or zero at the instant) and still protected: this write
-                // changes the page after the instant, so it must be recorded before the write goes on.
-                writtenAfterInstant.set(page);
-                unprotect(resolver, page, 1);
+                // Saved by the background saver (or zero at the instant) and still protected.
+                letWriteThrough(resolver, page);
                 return FaultSave.DONE;
             }
             if (s == SAVING) {
@@ -222,8 +220,7 @@ public final class LiveSnapshot implements AutoCloseable {
             slots.release(slot);
             int s = state.get(page);
             if (s == SAVED) {
-                writtenAfterInstant.set(page);
-                unprotect(resolver, page, 1);
+                letWriteThrough(resolver, page);
             }
             // SAVING: whoever saves it unprotects and wakes it.
             return s != UNSAVED;
@@ -242,9 +239,17 @@ public final class LiveSnapshot implements AutoCloseable {
         state.set(page, SAVED);
         saved.put(page, slot);
         savedByFault.incrementAndGet();
+        letWriteThrough(resolver, page);
+        return true;
+    }
+
+    /**
+     * Lets a faulting write to a saved page go on: records the page as written after the instant first
+     * (whoever saved it), then unprotects and wakes it.
+     */
+    private void letWriteThrough(Resolver resolver, int page) {
         writtenAfterInstant.set(page);
         unprotect(resolver, page, 1);
-        return true;
     }
 
     private void readInto(int firstPage, int n, MemorySegment[] destinations) throws IOException {
