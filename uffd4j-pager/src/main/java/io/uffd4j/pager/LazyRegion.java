@@ -4,6 +4,7 @@ import io.uffd4j.Feature;
 import io.uffd4j.KernelSupport;
 import io.uffd4j.RegisterMode;
 import io.uffd4j.Userfaultfd;
+import io.uffd4j.error.ClosedException;
 import io.uffd4j.error.PermissionDeniedException;
 import io.uffd4j.mm.Advice;
 import io.uffd4j.mm.Mapping;
@@ -347,12 +348,24 @@ public final class LazyRegion implements AutoCloseable {
         return stats(Duration.ofSeconds(10));
     }
 
+    /**
+     * What the pager did for this region so far, waiting at most {@code timeout}. Fails at once with
+     * {@link ClosedException} after {@link #close()}, and with {@link PagerException} when the pager is
+     * gone; a request that times out is not reused, so a later call asks again.
+     */
     public RegionStats stats(Duration timeout) {
+        if (closed) {
+            throw new ClosedException("stats", this + " is closed");
+        }
         CompletableFuture<RegionStats> f;
         synchronized (statsLock) {
             if (pendingStats == null || pendingStats.isDone()) {
                 pendingStats = new CompletableFuture<>();
-                pager.send(new Message.StatsRequest(id));
+                try {
+                    pager.send(new Message.StatsRequest(id));
+                } catch (RuntimeException e) {
+                    pendingStats.completeExceptionally(e);
+                }
             }
             f = pendingStats;
         }
@@ -361,7 +374,16 @@ public final class LazyRegion implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PagerException("interrupted waiting for stats");
-        } catch (ExecutionException | TimeoutException e) {
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof PagerException pe ? new PagerException(pe.getMessage(), pe)
+                    : new PagerException("no stats from the pager: " + cause.getMessage(), cause);
+        } catch (TimeoutException e) {
+            synchronized (statsLock) {
+                if (pendingStats == f) {
+                    pendingStats = null; // the next call asks again instead of waiting on a lost request
+                }
+            }
             throw new PagerException("no stats from the pager within " + timeout.toMillis() + " ms" + pager.logHint());
         }
     }
@@ -408,7 +430,7 @@ public final class LazyRegion implements AutoCloseable {
     }
 
     void pagerLost(String why) {
-        failureArrived(-1, "the pager connection is gone (" + why + "); unfilled pages cannot be served");
+        failureArrived(-1, "the pager connection is gone: " + why);
         closedByPager.complete(null);
         synchronized (statsLock) {
             if (pendingStats != null) {

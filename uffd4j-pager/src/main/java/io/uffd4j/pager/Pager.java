@@ -4,7 +4,9 @@ import io.uffd4j.ipc.UnixSocket;
 import io.uffd4j.pager.protocol.Channel;
 import io.uffd4j.pager.protocol.Message;
 import io.uffd4j.pager.server.ChildProcesses;
+import io.uffd4j.pager.server.PagerGuardian;
 import io.uffd4j.pager.server.PagerSupervisor;
+import io.uffd4j.pager.server.PagerWorker;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -48,18 +50,46 @@ public final class Pager implements AutoCloseable {
     private volatile boolean closed;
     private volatile String lostReason;
 
-    /** Settings of a pager the library launches. */
-    public record Options(Duration hangTimeout, int maxRestarts, String workerHeap, List<String> extraJvmOptions) {
+    /**
+     * Settings of a pager the library launches. {@code hangTimeout}: a worker silent or stuck on one fault
+     * that long is killed and replaced. {@code lossTimeout}: a supervisor silent that long is given up on,
+     * and its guardian takes the regions over (a killed supervisor is noticed at once).
+     */
+    public record Options(Duration hangTimeout, int maxRestarts, String workerHeap, List<String> extraJvmOptions,
+                          Duration lossTimeout) {
+        public Options {
+            requirePositive("hangTimeout", hangTimeout);
+            requirePositive("lossTimeout", lossTimeout);
+            if (maxRestarts < 0) {
+                throw new IllegalArgumentException("maxRestarts must be 0 or more, was " + maxRestarts);
+            }
+            extraJvmOptions = List.copyOf(extraJvmOptions);
+        }
+
+        public Options(Duration hangTimeout, int maxRestarts, String workerHeap, List<String> extraJvmOptions) {
+            this(hangTimeout, maxRestarts, workerHeap, extraJvmOptions, PagerSupervisor.Settings.DEFAULT_LOSS_TIMEOUT);
+        }
+
         public static Options defaults() {
             return new Options(Duration.ofSeconds(3), 3, "256m", List.of());
         }
 
         public Options withHangTimeout(Duration d) {
-            return new Options(d, maxRestarts, workerHeap, extraJvmOptions);
+            return new Options(d, maxRestarts, workerHeap, extraJvmOptions, lossTimeout);
         }
 
         public Options withMaxRestarts(int n) {
-            return new Options(hangTimeout, n, workerHeap, extraJvmOptions);
+            return new Options(hangTimeout, n, workerHeap, extraJvmOptions, lossTimeout);
+        }
+
+        public Options withLossTimeout(Duration d) {
+            return new Options(hangTimeout, maxRestarts, workerHeap, extraJvmOptions, d);
+        }
+
+        private static void requirePositive(String name, Duration d) {
+            if (d == null || d.isNegative() || d.toMillis() < 1) {
+                throw new IllegalArgumentException(name + " must be at least 1 ms, was " + d);
+            }
         }
     }
 
@@ -84,7 +114,7 @@ public final class Pager implements AutoCloseable {
         }
         Path socket = dir.resolve("pager.sock");
         PagerSupervisor.Settings settings = new PagerSupervisor.Settings(socket, false, options.hangTimeout(),
-                options.maxRestarts(), options.workerHeap());
+                options.maxRestarts(), options.workerHeap(), options.lossTimeout(), true);
         List<String> jvm = new ArrayList<>(List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData"));
         jvm.addAll(options.extraJvmOptions());
         List<String> cmd = ChildProcesses.command(jvm, PagerSupervisor.class, settings.toArgs());
@@ -162,8 +192,23 @@ public final class Pager implements AutoCloseable {
 
     /** The current worker's process id, or -1 (between a worker's death and its replacement). */
     public long workerPid() {
+        return childPid(PagerWorker.class);
+    }
+
+    /**
+     * The guardian's process id, or -1: the process that holds a copy of every region and takes them over
+     * when the supervisor is lost.
+     */
+    public long guardianPid() {
+        return childPid(PagerGuardian.class);
+    }
+
+    private long childPid(Class<?> main) {
         Optional<ProcessHandle> sup = ProcessHandle.of(supervisorPid());
-        return sup.flatMap(h -> h.children().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).findFirst()).orElse(-1L);
+        return sup.flatMap(h -> h.children().filter(ProcessHandle::isAlive)
+                        .filter(c -> c.info().arguments().map(a -> List.of(a).contains(main.getName())).orElse(false))
+                        .map(ProcessHandle::pid).findFirst())
+                .orElse(-1L);
     }
 
     /** The supervisor's log (a launched pager), for diagnosis. */
@@ -261,12 +306,17 @@ public final class Pager implements AutoCloseable {
             why = "the pager connection failed: " + e.getMessage();
         }
         if (!closed) {
-            lostReason = why;
-            LOG.log(System.Logger.Level.ERROR, "uffd4j pager lost: " + why + logHint()
-                    + "; threads touching unfilled pages of its regions will wait");
+            long guardian = hello.isDone() && !hello.isCompletedExceptionally() ? hello.join().guardianPid() : -1;
+            boolean guarded = guardian > 0 && ProcessHandle.of(guardian).map(ProcessHandle::isAlive).orElse(false);
+            why = why + (guarded ? "; its guardian (process " + guardian + ") serves the open regions from now on,"
+                    + " without stats, failure reports or extensions"
+                    : "; no guardian is alive: threads touching unfilled pages of its regions wait");
+            LOG.log(System.Logger.Level.ERROR, "uffd4j pager lost: " + why + logHint());
             for (LazyRegion region : regions.values()) {
                 region.pagerLost(why);
             }
+            // Last: whoever sees the pager as lost also sees every region's report of it.
+            lostReason = why;
         }
         String reason = why;
         opening.values().forEach(f -> f.completeExceptionally(new PagerException(reason)));

@@ -34,8 +34,14 @@ public sealed interface Message {
     /** Worker → supervisor: alive; the region busiest for longest and for how long (0: all idle). */
     record HeartbeatReply(long sequence, long busyRegionId, long busyNanos) implements Message {}
 
-    /** Supervisor → application on connect: the processes serving it. */
-    record Hello(long supervisorPid, long workerPid) implements Message {}
+    /** Supervisor → application on connect: the processes serving it (-1: none at the moment). */
+    record Hello(long supervisorPid, long workerPid, long guardianPid) implements Message {}
+
+    /**
+     * Supervisor → guardian: the worker now serving the regions (-1 while none does), which the guardian
+     * kills before it takes the regions over.
+     */
+    record Standby(long workerPid) implements Message {}
 
     /**
      * Application → worker (through the supervisor): run {@code operation} of the region extension

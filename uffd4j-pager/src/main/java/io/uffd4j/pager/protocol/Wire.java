@@ -84,6 +84,11 @@ public final class Wire {
                     out.writeByte(11);
                     out.writeLong(h.supervisorPid());
                     out.writeLong(h.workerPid());
+                    out.writeLong(h.guardianPid());
+                }
+                case Message.Standby st -> {
+                    out.writeByte(15);
+                    out.writeLong(st.workerPid());
                 }
                 case Message.ExtensionRequest r -> {
                     out.writeByte(12);
@@ -133,7 +138,8 @@ public final class Wire {
                 case 8 -> new Message.Failure(in.readLong(), in.readLong(), in.readUTF());
                 case 9 -> new Message.Heartbeat(in.readLong());
                 case 10 -> new Message.HeartbeatReply(in.readLong(), in.readLong(), in.readLong());
-                case 11 -> new Message.Hello(in.readLong(), in.readLong());
+                case 11 -> new Message.Hello(in.readLong(), in.readLong(), in.readLong());
+                case 15 -> new Message.Standby(in.readLong());
                 case 12 -> new Message.ExtensionRequest(in.readLong(), in.readLong(), in.readUTF(), in.readUTF(), readMap(in));
                 case 13 -> new Message.ExtensionReply(in.readLong(), in.readLong(), in.readBoolean(), readMap(in), in.readUTF());
                 case 14 -> new Message.ExtensionEvent(in.readLong(), in.readUTF(), in.readUTF(), readMap(in));

@@ -31,12 +31,36 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class PagerSupervisor {
     private static final System.Logger LOG = System.getLogger(PagerSupervisor.class.getName());
 
-    /** Supervisor settings. */
-    public record Settings(Path socket, boolean daemon, Duration hangTimeout, int maxRestarts, String workerHeap) {
+    /**
+     * Supervisor settings. {@code lossTimeout} bounds how long the guardian waits for a silent supervisor
+     * before it takes the regions over; {@code ownsDirectory}: the socket's directory was made for this
+     * supervisor alone (by {@code Pager.launch}) and is deleted when it exits.
+     */
+    public record Settings(Path socket, boolean daemon, Duration hangTimeout, int maxRestarts, String workerHeap,
+                           Duration lossTimeout, boolean ownsDirectory) {
+        public static final Duration DEFAULT_LOSS_TIMEOUT = Duration.ofSeconds(2);
+
+        public Settings {
+            if (hangTimeout.isNegative() || hangTimeout.toMillis() < 1) {
+                throw new IllegalArgumentException("hang timeout must be at least 1 ms, was " + hangTimeout.toMillis() + " ms");
+            }
+            if (lossTimeout.isNegative() || lossTimeout.toMillis() < 1) {
+                throw new IllegalArgumentException("loss timeout must be at least 1 ms, was " + lossTimeout.toMillis() + " ms");
+            }
+            if (maxRestarts < 0) {
+                throw new IllegalArgumentException("max restarts must be 0 or more, was " + maxRestarts);
+            }
+        }
+
+        public Settings(Path socket, boolean daemon, Duration hangTimeout, int maxRestarts, String workerHeap) {
+            this(socket, daemon, hangTimeout, maxRestarts, workerHeap, DEFAULT_LOSS_TIMEOUT, false);
+        }
+
         public List<String> toArgs() {
             return List.of("--socket", socket.toString(), "--daemon", Boolean.toString(daemon),
                     "--hang-timeout-ms", Long.toString(hangTimeout.toMillis()), "--max-restarts", Integer.toString(maxRestarts),
-                    "--worker-heap", workerHeap);
+                    "--worker-heap", workerHeap, "--loss-timeout-ms", Long.toString(lossTimeout.toMillis()),
+                    "--owns-directory", Boolean.toString(ownsDirectory));
         }
 
         static Settings parse(String[] args) {
@@ -45,6 +69,8 @@ public final class PagerSupervisor {
             Duration hang = Duration.ofSeconds(3);
             int restarts = 3;
             String heap = "256m";
+            Duration loss = DEFAULT_LOSS_TIMEOUT;
+            boolean ownsDirectory = false;
             for (int i = 0; i + 1 < args.length; i += 2) {
                 switch (args[i]) {
                     case "--socket" -> socket = Path.of(args[i + 1]);
@@ -52,13 +78,15 @@ public final class PagerSupervisor {
                     case "--hang-timeout-ms" -> hang = Duration.ofMillis(Long.parseLong(args[i + 1]));
                     case "--max-restarts" -> restarts = Integer.parseInt(args[i + 1]);
                     case "--worker-heap" -> heap = args[i + 1];
+                    case "--loss-timeout-ms" -> loss = Duration.ofMillis(Long.parseLong(args[i + 1]));
+                    case "--owns-directory" -> ownsDirectory = Boolean.parseBoolean(args[i + 1]);
                     default -> throw new IllegalArgumentException("unknown supervisor option " + args[i]);
                 }
             }
             if (socket == null) {
                 throw new IllegalArgumentException("--socket is required");
             }
-            return new Settings(socket, daemon, hang, restarts, heap);
+            return new Settings(socket, daemon, hang, restarts, heap, loss, ownsDirectory);
         }
     }
 
@@ -109,6 +137,9 @@ public final class PagerSupervisor {
     private final Settings settings;
     private final UnixServerSocket appSocket;
     private final UnixServerSocket workerSocket;
+    private final GuardianLink guardian;
+    /** Regions whose application asked for stats that have not been answered (resent to a new worker). */
+    private final java.util.Set<Long> statsWanted = ConcurrentHashMap.newKeySet();
     private final Map<Long, Region> regions = new ConcurrentHashMap<>();
     private final List<App> apps = new ArrayList<>();
     private final AtomicLong nextRegion = new AtomicLong(1);
@@ -125,6 +156,9 @@ public final class PagerSupervisor {
         this.settings = settings;
         this.appSocket = UnixServerSocket.bind(settings.socket());
         this.workerSocket = UnixServerSocket.bind(settings.socket().resolveSibling(settings.socket().getFileName() + ".worker"));
+        this.guardian = new GuardianLink(
+                UnixServerSocket.bind(settings.socket().resolveSibling(settings.socket().getFileName() + ".guardian")),
+                settings.lossTimeout(), settings.workerHeap(), this::handOverToGuardian);
     }
 
     public static void main(String[] args) throws Exception {
@@ -138,7 +172,9 @@ public final class PagerSupervisor {
 
     /** Starts the first worker, then accepts applications until told to stop. */
     private void serve() throws InterruptedException {
+        guardian.launch(); // boots while the worker does
         startWorker();
+        guardian.connect();
         Thread.ofPlatform().daemon().name("uffd4j-supervisor-heartbeat").start(this::heartbeats);
         System.out.println("uffd4j pager supervisor " + ProcessHandle.current().pid() + " listening on " + settings.socket());
         System.out.flush();
@@ -161,7 +197,7 @@ public final class PagerSupervisor {
                 hadApp = true;
             }
             Process w = worker;
-            app.sendQuietly(new Message.Hello(ProcessHandle.current().pid(), w != null ? w.pid() : -1));
+            app.sendQuietly(new Message.Hello(ProcessHandle.current().pid(), w != null ? w.pid() : -1, guardian.pid()));
             Thread.ofPlatform().daemon().name("uffd4j-supervisor-app").start(() -> serveApp(app));
         }
         shutdown();
@@ -182,6 +218,7 @@ public final class PagerSupervisor {
                         long id = nextRegion.getAndIncrement();
                         Region region = new Region(id, o.spec(), List.copyOf(m.fds()), app, o.token());
                         regions.put(id, region);
+                        guardian.send(new Message.Open(id, id, region.spec, false, false), region.fdNumbers());
                         sendToWorker(region, false);
                     }
                     case Message.Close c -> {
@@ -192,6 +229,8 @@ public final class PagerSupervisor {
                     }
                     case Message.StatsRequest s -> {
                         m.close();
+                        // Answered by the worker; one that dies first has it resent by its successor (restart).
+                        statsWanted.add(s.regionId());
                         forwardToWorker(s);
                     }
                     case Message.ExtensionRequest x -> {
@@ -241,7 +280,9 @@ public final class PagerSupervisor {
 
     private void closed(long regionId) {
         Region r = regions.remove(regionId);
+        statsWanted.remove(regionId);
         if (r != null) {
+            guardian.send(new Message.Close(regionId));
             r.release();
             r.owner.sendQuietly(new Message.Closed(regionId));
         }
@@ -303,6 +344,7 @@ public final class PagerSupervisor {
             workerChannel = ch;
             lastHeartbeatReply = System.nanoTime();
             Thread.ofPlatform().daemon().name("uffd4j-supervisor-worker-" + gen).start(() -> readWorker(ch, p, gen));
+            guardian.send(new Message.Standby(p.pid()));
             LOG.log(System.Logger.Level.INFO, "supervisor: pager worker " + p.pid() + " started (generation " + gen + ")");
         }
     }
@@ -348,6 +390,7 @@ public final class PagerSupervisor {
             }
             case Message.Closed c -> closed(c.regionId());
             case Message.Stats s -> {
+                statsWanted.remove(s.regionId());
                 Region r = regions.get(s.regionId());
                 if (r != null) {
                     r.owner.sendQuietly(new Message.Stats(s.regionId(), s.stats().withRestarts(r.restarts)));
@@ -383,13 +426,15 @@ public final class PagerSupervisor {
     }
 
     private void heartbeats() {
-        long period = Math.max(20, settings.hangTimeout().toMillis() / 4);
+        // Often enough for both: the worker's hang timeout and the guardian's loss timeout.
+        long period = Math.max(10, Math.min(settings.hangTimeout().toMillis(), settings.lossTimeout().toMillis()) / 4);
         while (!stopping) {
             sleep(period);
             Process p = worker;
             if (p == null) {
                 continue;
             }
+            guardian.heartbeat();
             forwardToWorker(new Message.Heartbeat(heartbeatSeq.incrementAndGet()));
             if (System.nanoTime() - lastHeartbeatReply > settings.hangTimeout().toNanos()) {
                 hung(-1, "the worker " + p.pid() + " has not answered heartbeats for " + settings.hangTimeout().toMillis() + " ms");
@@ -406,6 +451,7 @@ public final class PagerSupervisor {
         Region r = regionId > 0 ? regions.get(regionId) : null;
         if (r != null && ++r.hangs >= settings.maxRestarts() && !r.poisonAll) {
             r.poisonAll = true;
+            guardian.send(new Message.Open(r.id, r.id, r.spec, false, true), r.fdNumbers());
             r.owner.sendQuietly(new Message.Failure(r.id, -1, "the pager hung serving this region " + r.hangs
                     + " times; its missing pages now fail (poisoned) instead of waiting"));
         }
@@ -439,9 +485,12 @@ public final class PagerSupervisor {
                 LOG.log(System.Logger.Level.ERROR, "supervisor: restart attempt " + attempt + " failed", e);
                 if (attempt >= 5) {
                     for (Region r : regions.values()) {
-                        r.owner.sendQuietly(new Message.Failure(r.id, -1, "the pager cannot be restarted: " + e.getMessage()));
+                        r.owner.sendQuietly(new Message.Failure(r.id, -1, "the pager worker cannot be restarted ("
+                                + e.getMessage() + "); the guardian takes the region over"));
                     }
-                    return;
+                    // Waiting threads must not wait on a worker that will not come: the guardian serves them.
+                    LOG.log(System.Logger.Level.ERROR, "supervisor: giving the regions to the guardian and exiting");
+                    Runtime.getRuntime().halt(3);
                 }
                 sleep(500L * attempt);
             }
@@ -452,6 +501,19 @@ public final class PagerSupervisor {
             // Extensions lived in the dead worker: their operations in progress are over.
             r.owner.sendQuietly(new Message.ExtensionEvent(r.id, "*", "lost", Map.of("reason", why)));
         }
+        // Stats asked of the dead worker (or while none ran) are asked of this one.
+        for (long id : List.copyOf(statsWanted)) {
+            forwardToWorker(new Message.StatsRequest(id));
+        }
+    }
+
+    /** A new guardian: it holds nothing yet, so it gets every live region and the current worker. */
+    private void handOverToGuardian() {
+        for (Region r : List.copyOf(regions.values())) {
+            guardian.send(new Message.Open(r.id, r.id, r.spec, false, r.poisonAll), r.fdNumbers());
+        }
+        Process w = worker;
+        guardian.send(new Message.Standby(w != null ? w.pid() : -1));
     }
 
     private void shutdown() {
@@ -470,10 +532,24 @@ public final class PagerSupervisor {
                 p.destroyForcibly();
             }
         }
+        // Nothing is left to guard: the guardian must not take over what is being released.
+        guardian.stop(List.copyOf(regions.keySet()));
         regions.values().forEach(Region::release);
         workerSocket.close();
         appSocket.close();
+        if (settings.ownsDirectory()) {
+            deleteDirectory(settings.socket().getParent());
+        }
         System.exit(0);
+    }
+
+    /** Removes the directory made for this supervisor (sockets, log), so that nothing is left in /tmp. */
+    private static void deleteDirectory(Path dir) {
+        try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "supervisor: could not remove " + dir + ": " + e);
+        }
     }
 
     private static void sleep(long ms) {

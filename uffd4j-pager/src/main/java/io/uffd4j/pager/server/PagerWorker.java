@@ -50,6 +50,14 @@ public final class PagerWorker {
         this.channel = channel;
     }
 
+    /**
+     * A worker with no supervisor to answer (the guardian's, after the supervisor is lost): what it
+     * would report goes to the log only.
+     */
+    static PagerWorker detached() {
+        return new PagerWorker(null);
+    }
+
     public static void main(String[] args) {
         if (args.length != 1) {
             System.err.println("usage: PagerWorker SUPERVISOR_SOCKET");
@@ -85,10 +93,7 @@ public final class PagerWorker {
         switch (m) {
             case Message.Open o -> open(o, fds);
             case Message.Close c -> {
-                Served s = regions.remove(c.regionId());
-                if (s != null) {
-                    s.close();
-                }
+                close(c.regionId());
                 channel.send(new Message.Closed(c.regionId()));
             }
             case Message.ExtensionRequest x -> extensionThread.execute(() -> runExtension(x));
@@ -115,6 +120,15 @@ public final class PagerWorker {
         }
     }
 
+    /** Sends to the supervisor; a detached worker, or one whose supervisor is gone, logs instead. */
+    private void tell(Message m) {
+        if (channel == null) {
+            LOG.log(System.Logger.Level.INFO, "pager worker (detached): " + m);
+            return;
+        }
+        channel.send(m);
+    }
+
     private void runExtension(Message.ExtensionRequest x) {
         Served s = regions.get(x.regionId());
         if (s == null) {
@@ -131,12 +145,13 @@ public final class PagerWorker {
         }
     }
 
-    private void open(Message.Open o, List<OwnedFd> fds) {
+    /** Serves a region whose descriptors came with {@code o}; answers Opened or OpenFailed. */
+    void open(Message.Open o, List<OwnedFd> fds) {
         RegionSpec spec = o.spec();
         boolean shared = spec.backing() == Backing.SHARED_MEMFD;
         int needed = (shared ? 3 : 1) + (spec.tracking() ? 1 : 0);
         if (fds.size() != needed) {
-            channel.send(new Message.OpenFailed(o.token(), "expected " + needed + " descriptors with the region, got " + fds.size()));
+            tell(new Message.OpenFailed(o.token(), "expected " + needed + " descriptors with the region, got " + fds.size()));
             return;
         }
         Userfaultfd uffd = null;
@@ -165,10 +180,10 @@ public final class PagerWorker {
             RegionServer server = new RegionServer(o.regionId(), spec, uffd, tracking, source, true, view,
                     journal != null ? journal.segment() : null, o.recovering(), o.poisonAll(), false, this::reportFailure);
             server.extensions.bind(uffd, tracking, source, view != null ? view.segment() : null, spec.applicationPid(),
-                    (region, extension, event, payload) -> channel.send(new Message.ExtensionEvent(region, extension, event, payload)));
+                    (region, extension, event, payload) -> tell(new Message.ExtensionEvent(region, extension, event, payload)));
             regions.put(o.regionId(), new Served(server, journal));
             server.start();
-            channel.send(new Message.Opened(o.token(), o.regionId()));
+            tell(new Message.Opened(o.token(), o.regionId()));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "pager worker: cannot serve region " + o.regionId(), e);
             if (source != null) {
@@ -186,7 +201,7 @@ public final class PagerWorker {
             if (tracking != null) {
                 tracking.close();
             }
-            channel.send(new Message.OpenFailed(o.token(), String.valueOf(e.getMessage())));
+            tell(new Message.OpenFailed(o.token(), String.valueOf(e.getMessage())));
         }
     }
 
@@ -198,9 +213,24 @@ public final class PagerWorker {
         return set;
     }
 
+    /** Stops serving a region and releases what it holds; false if it was not served. */
+    boolean close(long regionId) {
+        Served s = regions.remove(regionId);
+        if (s == null) {
+            return false;
+        }
+        s.close();
+        return true;
+    }
+
+    /** Ids of the regions served now. */
+    Set<Long> served() {
+        return Set.copyOf(regions.keySet());
+    }
+
     private void reportFailure(long regionId, long offset, String reason) {
         try {
-            channel.send(new Message.Failure(regionId, offset, reason));
+            tell(new Message.Failure(regionId, offset, reason));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "pager worker: could not report a failure of region " + regionId + ": " + reason, e);
         }

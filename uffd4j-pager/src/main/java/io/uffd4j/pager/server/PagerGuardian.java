@@ -1,0 +1,179 @@
+package io.uffd4j.pager.server;
+
+import io.uffd4j.ipc.OwnedFd;
+import io.uffd4j.ipc.UnixSocket;
+import io.uffd4j.pager.protocol.Channel;
+import io.uffd4j.pager.protocol.Message;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The guardian: a standby process that holds a copy of every region's descriptors and takes the regions
+ * over when the supervisor is lost (its connection closes, or it misses heartbeats for the loss
+ * timeout). Taking over means: kill what is left of the supervisor and its worker, so that nobody else
+ * reads the userfaultfds, then serve every region in this process as a restarted worker would (wake all
+ * waiters, serve their faults again, continue the fill), until each region's application exits.
+ *
+ * <p>Why a third process: when the pager dies, application threads wait in faults "in Java", so the
+ * application's next safepoint cannot complete, and no thread of the application JVM (which would have
+ * to return from native code to act) can be relied on to do anything. Only a process outside that JVM
+ * can resolve, poison or wake those faults. The supervisor restarts a dead or hung worker; the guardian
+ * covers the supervisor; the supervisor restarts a dead or hung guardian.
+ */
+public final class PagerGuardian {
+    private static final System.Logger LOG = System.getLogger(PagerGuardian.class.getName());
+    private static final long APPLICATION_CHECK_MS = 200;
+
+    /** A region held for a take-over: how to serve it, the descriptors, and the process that owns it. */
+    private record Held(Message.Open open, List<OwnedFd> fds, Optional<ProcessHandle> application) {
+        void release() {
+            fds.forEach(OwnedFd::close);
+        }
+    }
+
+    private final Channel channel;
+    private final Duration lossTimeout;
+    private final Optional<ProcessHandle> supervisor = ProcessHandle.current().parent();
+    private final Map<Long, Held> held = new ConcurrentHashMap<>();
+    private final AtomicBoolean lost = new AtomicBoolean();
+    private volatile long lastHeard = System.nanoTime();
+    private volatile Optional<ProcessHandle> worker = Optional.empty();
+
+    private PagerGuardian(Channel channel, Duration lossTimeout) {
+        this.channel = channel;
+        this.lossTimeout = lossTimeout;
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        if (args.length != 2) {
+            System.err.println("usage: PagerGuardian SUPERVISOR_SOCKET LOSS_TIMEOUT_MS");
+            System.exit(2);
+        }
+        Channel ch = new Channel(UnixSocket.connect(Path.of(args[0])));
+        new PagerGuardian(ch, Duration.ofMillis(Long.parseLong(args[1]))).run();
+    }
+
+    private void run() throws InterruptedException {
+        Thread.ofPlatform().daemon().name("uffd4j-guardian-watch").start(this::watchHeartbeats);
+        String why = listen();
+        if (lost.compareAndSet(false, true)) {
+            takeOver(why);
+        } else {
+            // The watchdog took over; this thread only keeps the process alive.
+            Thread.currentThread().join();
+        }
+    }
+
+    /** Reads the supervisor's messages until its connection ends; returns why it ended. */
+    private String listen() {
+        try {
+            while (!lost.get()) {
+                Optional<Channel.Received> r = channel.receive();
+                if (r.isEmpty()) {
+                    return "the supervisor closed its connection (it exited or was killed)";
+                }
+                try (Channel.Received m = r.get()) {
+                    lastHeard = System.nanoTime();
+                    switch (m.message()) {
+                        case Message.Open o -> hold(o, m.fds());
+                        case Message.Close c -> {
+                            Held h = held.remove(c.regionId());
+                            if (h != null) {
+                                h.release();
+                            }
+                        }
+                        case Message.Standby s -> worker = s.workerPid() > 0 ? ProcessHandle.of(s.workerPid()) : Optional.empty();
+                        case Message.Heartbeat h -> channel.send(new Message.HeartbeatReply(h.sequence(), -1, 0));
+                        default -> LOG.log(System.Logger.Level.WARNING, "guardian: unexpected " + m.message());
+                    }
+                }
+            }
+            return "the watchdog took over";
+        } catch (RuntimeException e) {
+            return "the supervisor connection failed: " + e.getMessage();
+        }
+    }
+
+    private void hold(Message.Open o, List<OwnedFd> received) {
+        // Keep the descriptors beyond the received message (which closes what it still owns).
+        List<OwnedFd> fds = received.stream().map(f -> new OwnedFd(f.release(), "guardian copy")).toList();
+        Held previous = held.put(o.regionId(), new Held(o, fds, ProcessHandle.of(o.spec().applicationPid())));
+        if (previous != null) {
+            previous.release();
+        }
+    }
+
+    private void watchHeartbeats() {
+        long period = Math.max(10, lossTimeout.toMillis() / 4);
+        while (!lost.get()) {
+            sleep(period);
+            long silent = System.nanoTime() - lastHeard;
+            if (silent > lossTimeout.toNanos() && lost.compareAndSet(false, true)) {
+                takeOver("the supervisor sent no heartbeat for " + TimeUnit.NANOSECONDS.toMillis(silent) + " ms");
+                return;
+            }
+        }
+    }
+
+    /** The supervisor is lost: make sure it and its worker are gone, then serve every region here. */
+    private void takeOver(String why) {
+        if (held.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "guardian: " + why + "; no region to take over, exiting");
+            Runtime.getRuntime().halt(0);
+        }
+        LOG.log(System.Logger.Level.ERROR, "guardian " + ProcessHandle.current().pid() + ": " + why
+                + "; taking over " + held.size() + " region(s)");
+        channel.close();
+        // One reader per userfaultfd: a half-alive supervisor or worker would race with us for its messages.
+        supervisor.ifPresent(PagerGuardian::killAndWait);
+        worker.ifPresent(PagerGuardian::killAndWait);
+        PagerWorker server = PagerWorker.detached();
+        for (Map.Entry<Long, Held> e : held.entrySet()) {
+            Message.Open o = e.getValue().open();
+            // recovering: wake every waiter, whose fault the dead worker may have read without serving it.
+            server.open(new Message.Open(o.regionId(), o.regionId(), o.spec(), true, o.poisonAll()), e.getValue().fds());
+        }
+        while (true) {
+            for (Map.Entry<Long, Held> e : held.entrySet()) {
+                if (e.getValue().application().map(ProcessHandle::isAlive).orElse(false)) {
+                    continue;
+                }
+                LOG.log(System.Logger.Level.INFO, "guardian: the application of region " + e.getKey() + " exited");
+                server.close(e.getKey());
+                held.remove(e.getKey());
+            }
+            if (held.isEmpty()) {
+                LOG.log(System.Logger.Level.INFO, "guardian: every region's application exited; exiting");
+                Runtime.getRuntime().halt(0);
+            }
+            sleep(APPLICATION_CHECK_MS);
+        }
+    }
+
+    private static void killAndWait(ProcessHandle p) {
+        if (!p.isAlive()) {
+            return;
+        }
+        p.destroyForcibly();
+        try {
+            p.onExit().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.ERROR, "guardian: process " + p.pid() + " did not end after SIGKILL: " + e);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
