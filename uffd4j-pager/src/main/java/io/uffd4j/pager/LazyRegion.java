@@ -249,6 +249,15 @@ public final class LazyRegion implements AutoCloseable {
             pager.register(id, region);
             return region;
         } catch (RuntimeException e) {
+            if (mapping != null) {
+                // Unregister before unmapping: another process may still hold a copy of the descriptor (the
+                // pager's guardian), and an unmap of a registered range waits until someone reads its event.
+                try {
+                    uffd.unregister(mapping.address(), mapping.size());
+                } catch (RuntimeException notRegistered) {
+                    // failed before the range was registered
+                }
+            }
             uffd.close();
             if (tracking != null) {
                 tracking.close();

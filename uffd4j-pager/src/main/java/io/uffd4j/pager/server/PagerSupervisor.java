@@ -380,6 +380,7 @@ public final class PagerSupervisor {
             case Message.OpenFailed f -> {
                 Region r = regions.remove(f.token());
                 if (r != null) {
+                    guardian.send(new Message.Close(r.id));
                     r.release();
                     if (!r.acknowledged) {
                         r.owner.sendQuietly(new Message.OpenFailed(r.token, f.reason()));
