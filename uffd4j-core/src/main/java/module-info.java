@@ -17,6 +17,4 @@ module io.uffd4j.core {
     // ChildJvm starts the out-of-process pager with this JVM's module setup; ChildRun runs the
     // GC-storm workloads of every module's tests in child JVMs.
     exports io.uffd4j.internal to io.uffd4j.pager, io.uffd4j.snapshot, io.uffd4j.cli, io.uffd4j.compact;
-    // Native-state memcpy: the snapshot saver reads, and the compacting store's users access, regions only in native code.
-    exports io.uffd4j.internal.ffm to io.uffd4j.snapshot, io.uffd4j.compact;
 }

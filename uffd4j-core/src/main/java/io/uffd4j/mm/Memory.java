@@ -8,6 +8,21 @@ import io.uffd4j.internal.ffm.Libc;
 public final class Memory {
     private Memory() {}
 
+    /**
+     * Copies {@code length} bytes from {@code source} to {@code destination} inside one native call
+     * (libc memcpy). A page fault taken during the copy is taken in native state, so a fault handler of
+     * this JVM can serve it without the safepoint deadlock (docs/safepoints.md). A failed (poisoned) page
+     * inside the copy is a SIGBUS in native code, which the JVM does not survive: use it only on memory
+     * whose pages are never poisoned (or through {@code GuardedMemory}'s checked mode, which reports
+     * them). The ranges must not overlap.
+     */
+    public static void copy(long destination, long source, long length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("copy length must be 0 or more, was " + length);
+        }
+        Libc.memcpy(destination, source, length);
+    }
+
     /** madvise(2) over [address, address + length). */
     public static void madvise(long address, long length, Advice advice) {
         int r = Libc.madvise(address, length, advice.value());

@@ -12,10 +12,9 @@ import io.uffd4j.compact.StoreStats;
 import io.uffd4j.compact.Strategy;
 import io.uffd4j.error.ClosedException;
 import io.uffd4j.event.PageFault;
-import io.uffd4j.internal.ffm.Libc;
-import io.uffd4j.internal.ffm.NativeMemory;
 import io.uffd4j.mm.Advice;
 import io.uffd4j.mm.Memory;
+import io.uffd4j.mm.UnguardedAccess;
 import io.uffd4j.mm.PageSizes;
 import io.uffd4j.serve.FailurePolicy;
 import io.uffd4j.Resolver;
@@ -410,7 +409,7 @@ public final class StoreEngine implements AutoCloseable {
             byte[] chunk = new byte[BOUNCE];
             for (long o = 0; o < end; o += BOUNCE) {
                 int n = (int) Math.min(BOUNCE, end - o);
-                Libc.memcpy(bounce.address(), region + o, n);
+                Memory.copy(bounce.address(), region + o, n);
                 MemorySegment.copy(bounce, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, chunk, 0, n);
                 md.update(chunk, 0, n);
             }
@@ -499,27 +498,27 @@ public final class StoreEngine implements AutoCloseable {
         long len = src.byteSize();
         assist(offset, len);
         if (src.isNative()) {
-            Libc.memcpy(region + offset, src.address(), len);
+            Memory.copy(region + offset, src.address(), len);
             return;
         }
         MemorySegment bounce = BOUNCES.get();
         for (long done = 0; done < len; done += BOUNCE) {
             long n = Math.min(BOUNCE, len - done);
             MemorySegment.copy(src, done, bounce, 0, n);
-            Libc.memcpy(region + offset + done, bounce.address(), n);
+            Memory.copy(region + offset + done, bounce.address(), n);
         }
     }
 
     private void copyOut(long offset, MemorySegment dst, int len) {
         assist(offset, len);
         if (dst.isNative()) {
-            Libc.memcpy(dst.address(), region + offset, len);
+            Memory.copy(dst.address(), region + offset, len);
             return;
         }
         MemorySegment bounce = BOUNCES.get();
         for (long done = 0; done < len; done += BOUNCE) {
             long n = Math.min(BOUNCE, len - done);
-            Libc.memcpy(bounce.address(), region + offset + done, n);
+            Memory.copy(bounce.address(), region + offset + done, n);
             MemorySegment.copy(bounce, 0, dst, done, n);
         }
     }
@@ -616,7 +615,8 @@ public final class StoreEngine implements AutoCloseable {
             long t1 = System.nanoTime();
             Plan plan = planner.plan(log, table, pageLive, spareLive, top);
             long t2 = System.nanoTime();
-            MemorySegment r = NativeMemory.segment(region, regionSize);
+            // Not registered in this mode, so no fault of it waits for a handler: plain access is safe.
+            MemorySegment r = space.region().unguardedSegment(UnguardedAccess.I_ACCEPT_THE_SAFEPOINT_DEADLOCK_RISK);
             PageAssembler assembler = new PageAssembler(pageSize);
             long kept = 0;
             try (Arena arena = Arena.ofConfined()) {
