@@ -4,7 +4,7 @@ import io.uffd4j.Feature;
 import io.uffd4j.RegisterMode;
 import io.uffd4j.Userfaultfd;
 import io.uffd4j.event.FaultKind;
-import io.uffd4j.internal.ffm.Libc;
+import io.uffd4j.mm.Memory;
 import io.uffd4j.mm.Mapping;
 import io.uffd4j.mm.PageRegion;
 import io.uffd4j.mm.Pagemap;
@@ -117,7 +117,7 @@ class InProcessSnapshotTest {
                         }
                     }
                     for (int k = 0; k < n; k++) {
-                        Libc.memcpy(dst[k].address(), base + (first + k) * PAGE, PAGE);
+                        Memory.copy(dst[k].address(), base + (first + k) * PAGE, PAGE);
                     }
                 };
                 boolean small = bufferBytes < 1 << 20;
@@ -205,7 +205,7 @@ class InProcessSnapshotTest {
                 AtomicBitSet written = new AtomicBitSet(pages);
                 PageReader reader = (first, n, dst) -> {
                     for (int k = 0; k < n; k++) {
-                        Libc.memcpy(dst[k].address(), base + (first + k) * PAGE, PAGE);
+                        Memory.copy(dst[k].address(), base + (first + k) * PAGE, PAGE);
                     }
                 };
                 LiveSnapshot snap = new LiveSnapshot(uffd, base, size, PAGE, reader, null,
