@@ -27,19 +27,23 @@ class PagerLossTest {
     static final long SIZE = 32L << 20;
 
     static Stream<Arguments> runs() {
-        // Every victim under G1; the collectors that differ most in how they reach safepoints on the hardest case.
-        return Stream.concat(
-                Stream.of(PagerLossWorkload.Victim.values()).map(v -> Arguments.of(v, "-XX:+UseG1GC")),
-                Stream.of("-XX:+UseParallelGC", "-XX:+UseZGC").map(gc -> Arguments.of(PagerLossWorkload.Victim.BOTH, gc)));
+        // Every victim under G1; the collectors that differ most in how they reach safepoints, and the
+        // shared memfd backing (page-cache writes + CONTINUE, with its journal), on the hardest case.
+        Backing priv = Backing.PRIVATE_ANONYMOUS;
+        PagerLossWorkload.Victim both = PagerLossWorkload.Victim.BOTH;
+        return Stream.of(
+                Stream.of(PagerLossWorkload.Victim.values()).map(v -> Arguments.of(v, "-XX:+UseG1GC", priv)),
+                Stream.of("-XX:+UseParallelGC", "-XX:+UseZGC").map(gc -> Arguments.of(both, gc, priv)),
+                Stream.of(Arguments.of(both, "-XX:+UseG1GC", Backing.SHARED_MEMFD))).flatMap(s -> s);
     }
 
     @ParameterizedTest
     @MethodSource("runs")
-    void thePagerIsTakenAwayDuringAFillUnderAGcStorm(PagerLossWorkload.Victim victim, String gc) throws Exception {
+    void thePagerIsTakenAwayDuringAFillUnderAGcStorm(PagerLossWorkload.Victim victim, String gc, Backing backing) throws Exception {
         long seed = Long.getLong("uffd4j.seed", System.nanoTime());
         ChildRun.Result r = ChildRun.run(gc, List.of("-Xmx256m"), PagerLossWorkload.class,
-                List.of(victim.name(), Long.toString(SIZE), Long.toString(seed)), Duration.ofMinutes(4), Duration.ofSeconds(30));
-        System.out.println(victim + " " + gc + ": " + r.output().lines().filter(l -> l.startsWith("OK")).findFirst().orElse(r.describe()));
+                List.of(victim.name(), Long.toString(SIZE), Long.toString(seed), backing.name()), Duration.ofMinutes(4), Duration.ofSeconds(30));
+        System.out.println(victim + " " + gc + " " + backing + ": " + r.output().lines().filter(l -> l.startsWith("OK")).findFirst().orElse(r.describe()));
         assertFalse(r.timedOut(), () -> "hang after taking away the " + victim + " under " + gc + ": " + r.describe());
         assertNull(r.hsErr(), () -> "JVM crash: " + r.describe());
         assertEquals(0, r.exitCode(), r::describe);

@@ -34,8 +34,9 @@ public final class PagerLossWorkload {
         Victim victim = Victim.valueOf(args[0]);
         long size = Long.parseLong(args[1]);
         long seed = Long.parseLong(args[2]);
+        Backing backing = Backing.valueOf(args[3]);
         long pages = size / PAGE;
-        System.out.println("victim=" + victim + " size=" + size + " seed=" + seed);
+        System.out.println("victim=" + victim + " size=" + size + " seed=" + seed + " backing=" + backing);
         AtomicLong right = new AtomicLong();
         AtomicLong threw = new AtomicLong();
         GcStorm gcs = new GcStorm().start();
@@ -60,7 +61,7 @@ public final class PagerLossWorkload {
         // Slow enough that most pages are still missing, and faults waiting, when the victim goes.
         SourceSpec src = SourceSpec.generator(seed, size).with("delayMicros", "200");
         // Demand faults only (a background fill reads whole runs at the cost of one delay and would be done at once).
-        LazyRegion region = LazyRegion.builder(size).source(src).prefetch(Prefetch.NONE).pager(pager).open();
+        LazyRegion region = LazyRegion.builder(size).source(src).backing(backing).prefetch(Prefetch.NONE).pager(pager).open();
         MemorySegment m = region.segment();
         List<Throwable> wrong = new CopyOnWriteArrayList<>();
         CountDownLatch underWay = new CountDownLatch(4 * 50);
@@ -130,7 +131,7 @@ public final class PagerLossWorkload {
         pager.close();
         gcs.close();
         progress.interrupt();
-        System.out.println("OK victim=" + victim + " reads right=" + right.get() + " threw=" + threw.get()
+        System.out.println("OK victim=" + victim + " backing=" + backing + " reads right=" + right.get() + " threw=" + threw.get()
                 + " final right=" + allRight + " threw=" + allThrew + " gcs=" + gcs.collections() + " guardian=" + guardian);
     }
 
