@@ -4,6 +4,14 @@
  * region; with UFFD_FEATURE_EVENT_FORK its unfilled pages fault on a new userfaultfd that the pager
  * must adopt and serve. Both processes verify every word against the generator source.
  * usage: fork_client SOCKET ; prints "OK ..." and exits 0 on success.
+ *
+ * ForkLeakTest: fork_client SOCKET many N. Prints "WORKER pid" and "READY", waits for a line on stdin,
+ * forks N children (even ones verify one page and exit, odd ones exec "sleep 600": their memory is gone
+ * while the process lives on), prints "FORKED N", waits for another line, kills the sleepers, closes
+ * the region and prints "OK".
+ *
+ * fork_client SOCKET exec: prints "WORKER pid" and "READY", waits for a line on stdin, then execs
+ * "sleep 600" keeping its pager connection open: the application's memory is gone, its region unclosed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -66,6 +75,37 @@ static void send_fd(int sock, int fd) {
 }
 
 /* Receives messages until one with the given tag arrives; returns its payload length. */
+static void await_line(void) {
+    char line[64];
+    if (!fgets(line, sizeof line, stdin)) { fprintf(stderr, "stdin closed\n"); exit(1); }
+}
+
+/* Forks n children while the region is registered; returns 1 if every exiting child verified its page. */
+static int fork_many(int sock, uint64_t *region, int n, pid_t *sleepers) {
+    int ok = 1;
+    for (int k = 0; k < n; k++) {
+        pid_t c = fork();
+        if (c < 0) { perror("fork"); exit(1); }
+        if (c == 0) {
+            close(sock);
+            if (k % 2 == 1) {
+                execl("/bin/sleep", "sleep", "600", (char *) 0);
+                _exit(3);
+            }
+            int page = 64 + k % (PAGES - 64);
+            _exit(verify("child", region, page, page + 1) ? 0 : 1);
+        }
+        if (k % 2 == 1) {
+            sleepers[k / 2] = c;
+            continue;
+        }
+        int status = 0;
+        waitpid(c, &status, 0);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) { fprintf(stderr, "child %d failed (status %d)\n", k, status); ok = 0; }
+    }
+    return ok;
+}
+
 static ssize_t receive(int sock, int tag, unsigned char *buf) {
     for (;;) {
         ssize_t r = recv(sock, buf, 65536, 0);
@@ -76,13 +116,17 @@ static ssize_t receive(int sock, int tag, unsigned char *buf) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) { fprintf(stderr, "usage: %s SOCKET\n", argv[0]); return 2; }
+    int many = argc == 4 && strcmp(argv[2], "many") == 0 ? atoi(argv[3]) : 0;
+    int exec_after = argc == 3 && strcmp(argv[2], "exec") == 0;
+    if (argc != 2 && many <= 0 && !exec_after) { fprintf(stderr, "usage: %s SOCKET [many N | exec]\n", argv[0]); return 2; }
     static unsigned char buf[65536];
     int sock = socket(AF_UNIX, SOCK_SEQPACKET, 0);
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
     strncpy(addr.sun_path, argv[1], sizeof addr.sun_path - 1);
     if (connect(sock, (struct sockaddr *) &addr, sizeof addr) < 0) { perror("connect"); return 1; }
     receive(sock, 11, buf); /* Hello */
+    uint64_t worker = 0;
+    for (int i = 0; i < 8; i++) worker = (worker << 8) | buf[10 + i];
 
     int uffd = (int) syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
     if (uffd < 0) { perror("userfaultfd"); return 1; }
@@ -111,6 +155,34 @@ int main(int argc, char **argv) {
     for (int i = 0; i < 8; i++) id = (id << 8) | buf[10 + i];
 
     if (!verify("parent before fork", region, 0, 64)) return 1;
+    if (exec_after) {
+        printf("WORKER %llu\nREADY\n", (unsigned long long) worker);
+        fflush(stdout);
+        await_line();
+        execl("/bin/sleep", "sleep", "600", (char *) 0); /* the socket has no close-on-exec: it stays open */
+        perror("execl");
+        return 1;
+    }
+    if (many > 0) {
+        pid_t *sleepers = calloc((size_t) many, sizeof(pid_t));
+        printf("WORKER %llu\nREADY\n", (unsigned long long) worker);
+        fflush(stdout);
+        await_line();
+        int ok = fork_many(sock, region, many, sleepers);
+        printf("FORKED %d\n", many);
+        fflush(stdout);
+        await_line();
+        for (int k = 0; k < many / 2; k++) {
+            kill(sleepers[k], SIGKILL);
+            waitpid(sleepers[k], 0, 0);
+        }
+        if (!ok) return 1;
+        n = 0; u8(1); u8(4); u64(id);      /* Close */
+        send_fd(sock, -1);
+        receive(sock, 5, buf);             /* Closed */
+        printf("OK %d forked children served\n", many);
+        return 0;
+    }
     pid_t child = fork();
     if (child == 0) {
         close(sock);
