@@ -51,6 +51,34 @@ class ForkTest {
     }
 
     /**
+     * A forked child of a shared-memfd region: its servers and the parent's would write the same page
+     * cache, so the child's accesses fail loudly (SIGBUS, reported) rather than risk a half-written page;
+     * above all, neither the child nor the parent ever reads zeros for an unfilled page.
+     */
+    @Test
+    void aForkedChildOfASharedRegionFailsLoudlyAndTheParentReadsTheRightContent(@TempDir Path dir) throws Exception {
+        Path bin = build(dir);
+        assumeTrue(bin != null, "gcc is needed to build the native fork client");
+        assumeTrue(Libc0.isRoot(), "FORK events need CAP_SYS_PTRACE");
+        Path socket = dir.resolve("pager.sock");
+        Process daemon = startDaemon(dir, socket);
+        try {
+            Process client = new ProcessBuilder(bin.toString(), socket.toString(), "shared").redirectErrorStream(true).start();
+            String out = new String(client.getInputStream().readAllBytes());
+            assertTrue(client.waitFor(60, TimeUnit.SECONDS), "the client still runs after 60 s");
+            System.out.println(out);
+            assertTrue(out.contains("CHILD 42"), () -> "the forked child did not get SIGBUS: " + out + "\n--- pager log ---\n" + log(dir));
+            assertEquals(0, client.exitValue(), () -> out + "\n--- pager log ---\n" + log(dir));
+            assertTrue(out.contains("OK parent"), out);
+            assertTrue(log(dir).contains("a forked child's copy of a shared-memfd region"), () -> log(dir));
+        } finally {
+            daemon.descendants().forEach(ProcessHandle::destroyForcibly);
+            daemon.destroyForcibly();
+            daemon.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
      * The issue "forked children leak inside the pager worker": a process forks 100 children while its
      * region is served; half of them verify a page and exit, half exec a long-running program (their
      * memory is gone while the process lives on). Every child's server, with its thread and descriptors,

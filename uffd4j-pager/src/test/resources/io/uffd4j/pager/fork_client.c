@@ -10,6 +10,11 @@
  * while the process lives on), prints "FORKED N", waits for another line, kills the sleepers, closes
  * the region and prints "OK".
  *
+ * fork_client SOCKET shared: the region is a shared memfd (MISSING + MINOR); the parent fills pages
+ * 0..63, then forks a child that touches page 100 (unfilled) and page 10 (filled by the parent). The
+ * child must not read wrong data: it exits 42 on SIGBUS, 1 on a wrong word. Then the parent verifies
+ * every page; prints "CHILD status" and "OK ...".
+ *
  * fork_client SOCKET exec: prints "WORKER pid" and "READY", waits for a line on stdin, then execs
  * "sleep 600" keeping its pager connection open: the application's memory is gone, its region unclosed.
  */
@@ -43,6 +48,8 @@ static uint64_t word(uint64_t seed, uint64_t page, uint64_t w) {
     return z ^ (z >> 31);
 }
 
+static void on_sigbus(int sig) { (void) sig; _exit(42); }
+
 static int verify(const char *who, uint64_t *base, int from, int to) {
     for (int p = from; p < to; p++)
         for (int w = 0; w < PAGE / 8; w++)
@@ -60,18 +67,22 @@ static void u32(uint32_t v) { for (int i = 3; i >= 0; i--) u8((v >> (8 * i)) & 0
 static void u64(uint64_t v) { for (int i = 7; i >= 0; i--) u8((v >> (8 * i)) & 0xff); }
 static void utf(const char *s) { size_t l = strlen(s); u8((l >> 8) & 0xff); u8(l & 0xff); memcpy(out + n, s, l); n += l; }
 
-static void send_fd(int sock, int fd) {
-    char control[CMSG_SPACE(sizeof(int))] = { 0 };
+static void send_fds(int sock, const int *fds, int count) {
+    char control[CMSG_SPACE(3 * sizeof(int))] = { 0 };
     struct iovec iov = { out, n };
     struct msghdr m = { 0 };
     m.msg_iov = &iov; m.msg_iovlen = 1;
-    if (fd >= 0) {
-        m.msg_control = control; m.msg_controllen = sizeof control;
+    if (count > 0) {
+        m.msg_control = control; m.msg_controllen = CMSG_SPACE(count * sizeof(int));
         struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-        c->cmsg_level = SOL_SOCKET; c->cmsg_type = SCM_RIGHTS; c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof fd);
+        c->cmsg_level = SOL_SOCKET; c->cmsg_type = SCM_RIGHTS; c->cmsg_len = CMSG_LEN(count * sizeof(int));
+        memcpy(CMSG_DATA(c), fds, count * sizeof(int));
     }
     if (sendmsg(sock, &m, 0) < 0) { perror("sendmsg"); exit(1); }
+}
+
+static void send_fd(int sock, int fd) {
+    send_fds(sock, &fd, fd >= 0 ? 1 : 0);
 }
 
 /* Receives messages until one with the given tag arrives; returns its payload length. */
@@ -118,7 +129,8 @@ static ssize_t receive(int sock, int tag, unsigned char *buf) {
 int main(int argc, char **argv) {
     int many = argc == 4 && strcmp(argv[2], "many") == 0 ? atoi(argv[3]) : 0;
     int exec_after = argc == 3 && strcmp(argv[2], "exec") == 0;
-    if (argc != 2 && many <= 0 && !exec_after) { fprintf(stderr, "usage: %s SOCKET [many N | exec]\n", argv[0]); return 2; }
+    int shared = argc == 3 && strcmp(argv[2], "shared") == 0;
+    if (argc != 2 && many <= 0 && !exec_after && !shared) { fprintf(stderr, "usage: %s SOCKET [many N | exec | shared]\n", argv[0]); return 2; }
     static unsigned char buf[65536];
     int sock = socket(AF_UNIX, SOCK_SEQPACKET, 0);
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -130,11 +142,21 @@ int main(int argc, char **argv) {
 
     int uffd = (int) syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
     if (uffd < 0) { perror("userfaultfd"); return 1; }
-    struct api a = { 0xAA, (1 << 1) | (1 << 2) | (1 << 3) | (1 << 6), 0 }; /* FORK, REMAP, REMOVE, UNMAP */
+    /* FORK, REMAP, REMOVE, UNMAP; shared: also MISSING_SHMEM, MINOR_SHMEM, POISON */
+    struct api a = { 0xAA, (1 << 1) | (1 << 2) | (1 << 3) | (1 << 6) | (shared ? (1 << 5) | (1 << 10) | (1 << 14) : 0), 0 };
     if (ioctl(uffd, 0xC018AA3FUL, &a) < 0) { perror("UFFDIO_API"); return 1; }
     size_t len = (size_t) PAGES * PAGE;
-    uint64_t *region = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    struct reg r = { (uint64_t) region, len, 1, 0 };
+    int memfd = -1, journal = -1;
+    uint64_t *region;
+    if (shared) {
+        memfd = (int) syscall(SYS_memfd_create, "fork-client-region", 1 /* MFD_CLOEXEC */);
+        journal = (int) syscall(SYS_memfd_create, "fork-client-journal", 1);
+        if (memfd < 0 || journal < 0 || ftruncate(memfd, (off_t) len) < 0 || ftruncate(journal, PAGE) < 0) { perror("memfd"); return 1; }
+        region = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+    } else {
+        region = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    }
+    struct reg r = { (uint64_t) region, len, shared ? 1 | 4 : 1, 0 }; /* MISSING [| MINOR] */
     if (ioctl(uffd, 0xC020AA00UL, &r) < 0) { perror("UFFDIO_REGISTER"); return 1; }
 
     char size[32];
@@ -143,18 +165,41 @@ int main(int argc, char **argv) {
     u8(1); u8(1);                          /* version, Open */
     u64(1); u64(0);                        /* token, region id */
     u64((uint64_t) region); u64(len); u64(PAGE);
-    utf("PRIVATE_ANONYMOUS");
-    u32(4); utf("EVENT_FORK"); utf("EVENT_REMAP"); utf("EVENT_REMOVE"); utf("EVENT_UNMAP");
+    utf(shared ? "SHARED_MEMFD" : "PRIVATE_ANONYMOUS");
+    u32(shared ? 7 : 4); utf("EVENT_FORK"); utf("EVENT_REMAP"); utf("EVENT_REMOVE"); utf("EVENT_UNMAP");
+    if (shared) { utf("MISSING_SHMEM"); utf("MINOR_SHMEM"); utf("POISON"); }
     utf("generator"); u32(2); utf("seed"); utf("77"); utf("size"); utf(size);
     utf("NONE"); utf(""); utf(""); u32(3); u32((uint32_t) getpid());
     u8(0); u8(0);                          /* writeProtect, tracking */
     u8(0); u8(0);                          /* recovering, poisonAll */
-    send_fd(sock, uffd);
+    if (shared) {
+        int fds[3] = { uffd, memfd, journal };
+        send_fds(sock, fds, 3);
+    } else {
+        send_fd(sock, uffd);
+    }
     receive(sock, 2, buf);                 /* Opened */
     uint64_t id = 0;
     for (int i = 0; i < 8; i++) id = (id << 8) | buf[10 + i];
 
     if (!verify("parent before fork", region, 0, 64)) return 1;
+    if (shared) {
+        pid_t c = fork();
+        if (c == 0) {
+            close(sock);
+            signal(SIGBUS, on_sigbus);
+            _exit(verify("child", region, 100, 101) && verify("child", region, 10, 11) ? 0 : 1);
+        }
+        int status = 0;
+        waitpid(c, &status, 0);
+        printf("CHILD %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        if (!verify("parent after fork", region, 0, PAGES)) return 1;
+        n = 0; u8(1); u8(4); u64(id);      /* Close */
+        send_fd(sock, -1);
+        receive(sock, 5, buf);             /* Closed */
+        printf("OK parent read %d verified pages\n", PAGES);
+        return 0;
+    }
     if (exec_after) {
         printf("WORKER %llu\nREADY\n", (unsigned long long) worker);
         fflush(stdout);

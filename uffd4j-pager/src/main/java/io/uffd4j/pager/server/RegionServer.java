@@ -60,6 +60,9 @@ final class RegionServer implements Runnable {
     private static final Modes<io.uffd4j.WriteProtectMode> UNPROTECT = Modes.none();
     private static final Modes<PoisonMode> POISON_WAKE = Modes.none();
 
+    private static final String SHARED_CHILD = "a forked child's copy of a shared-memfd region is not served"
+            + " (the parent's pager writes the same page cache); use PRIVATE_ANONYMOUS for regions that forked children read";
+
     // outcomes of fill()
     private static final int DONE = 0;
     private static final int RETRY = 1;
@@ -432,6 +435,12 @@ final class RegionServer implements Runnable {
             demandFaults++;
             if (poisonAll) {
                 giveUp(page, "the pager gave up on this region after repeated failures (see earlier reports)");
+                return;
+            }
+            if (child && shared) {
+                // The child maps the parent's page cache: its server and the parent's would both write it, and
+                // either could map a page the other is still writing. Fail loudly instead (no view is held here).
+                giveUp(page, SHARED_CHILD);
                 return;
             }
             if (touchLog != null && !touched.get(page)) {
