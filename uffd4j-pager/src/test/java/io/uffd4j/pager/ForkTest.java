@@ -51,6 +51,33 @@ class ForkTest {
     }
 
     /**
+     * A forked child outlives its parent's region (closed while the child still has pages to fault): the
+     * child's copy is still served from the image, whose source stays open until the child is gone.
+     */
+    @Test
+    void aForkedChildOutlivingItsParentsRegionIsStillServedFromTheImage(@TempDir Path dir) throws Exception {
+        Path bin = build(dir);
+        assumeTrue(bin != null, "gcc is needed to build the native fork client");
+        assumeTrue(Libc0.isRoot(), "FORK events need CAP_SYS_PTRACE");
+        Path socket = dir.resolve("pager.sock");
+        Process daemon = startDaemon(dir, socket);
+        try {
+            Process client = new ProcessBuilder(bin.toString(), socket.toString(), "outlive", dir.resolve("memory.img").toString())
+                    .redirectErrorStream(true).start();
+            String out = new String(client.getInputStream().readAllBytes());
+            assertTrue(client.waitFor(60, TimeUnit.SECONDS), "the client still runs after 60 s");
+            System.out.println(out);
+            assertEquals(0, client.exitValue(), () -> out + "\n--- pager log ---\n" + log(dir));
+            assertTrue(out.contains("CHILD 0"), () -> "the child did not read its pages right (42: SIGBUS): " + out
+                    + "\n--- pager log ---\n" + log(dir));
+        } finally {
+            daemon.descendants().forEach(ProcessHandle::destroyForcibly);
+            daemon.destroyForcibly();
+            daemon.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
      * A forked child of a shared-memfd region: its servers and the parent's would write the same page
      * cache, so the child's accesses fail loudly (SIGBUS, reported) rather than risk a half-written page;
      * above all, neither the child nor the parent ever reads zeros for an unfilled page.

@@ -15,6 +15,10 @@
  * child must not read wrong data: it exits 42 on SIGBUS, 1 on a wrong word. Then the parent verifies
  * every page; prints "CHILD status" and "OK ...".
  *
+ * fork_client SOCKET outlive IMAGE: writes IMAGE (the generator's words), opens the region from it
+ * (source "file"), fills pages 0..63, forks a child that waits, closes the region, then lets the child
+ * verify every page (192 of them still to be served from the image); prints "CHILD status" and "OK".
+ *
  * fork_client SOCKET exec: prints "WORKER pid" and "READY", waits for a line on stdin, then execs
  * "sleep 600" keeping its pager connection open: the application's memory is gone, its region unclosed.
  */
@@ -130,7 +134,21 @@ int main(int argc, char **argv) {
     int many = argc == 4 && strcmp(argv[2], "many") == 0 ? atoi(argv[3]) : 0;
     int exec_after = argc == 3 && strcmp(argv[2], "exec") == 0;
     int shared = argc == 3 && strcmp(argv[2], "shared") == 0;
-    if (argc != 2 && many <= 0 && !exec_after && !shared) { fprintf(stderr, "usage: %s SOCKET [many N | exec | shared]\n", argv[0]); return 2; }
+    const char *image = argc == 4 && strcmp(argv[2], "outlive") == 0 ? argv[3] : NULL;
+    if (argc != 2 && many <= 0 && !exec_after && !shared && !image) {
+        fprintf(stderr, "usage: %s SOCKET [many N | exec | shared | outlive IMAGE]\n", argv[0]);
+        return 2;
+    }
+    if (image) {
+        FILE *f = fopen(image, "wb");
+        if (!f) { perror(image); return 1; }
+        for (int p = 0; p < PAGES; p++)
+            for (int w = 0; w < PAGE / 8; w++) {
+                uint64_t v = word(SEED, p, w);
+                fwrite(&v, 8, 1, f);
+            }
+        if (fclose(f) != 0) { perror(image); return 1; }
+    }
     static unsigned char buf[65536];
     int sock = socket(AF_UNIX, SOCK_SEQPACKET, 0);
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -168,7 +186,8 @@ int main(int argc, char **argv) {
     utf(shared ? "SHARED_MEMFD" : "PRIVATE_ANONYMOUS");
     u32(shared ? 7 : 4); utf("EVENT_FORK"); utf("EVENT_REMAP"); utf("EVENT_REMOVE"); utf("EVENT_UNMAP");
     if (shared) { utf("MISSING_SHMEM"); utf("MINOR_SHMEM"); utf("POISON"); }
-    utf("generator"); u32(2); utf("seed"); utf("77"); utf("size"); utf(size);
+    if (image) { utf("file"); u32(1); utf("path"); utf(image); }
+    else { utf("generator"); u32(2); utf("seed"); utf("77"); utf("size"); utf(size); }
     utf("NONE"); utf(""); utf(""); u32(3); u32((uint32_t) getpid());
     u8(0); u8(0);                          /* writeProtect, tracking */
     u8(0); u8(0);                          /* recovering, poisonAll */
@@ -183,6 +202,29 @@ int main(int argc, char **argv) {
     for (int i = 0; i < 8; i++) id = (id << 8) | buf[10 + i];
 
     if (!verify("parent before fork", region, 0, 64)) return 1;
+    if (image) {
+        int go[2];
+        if (pipe(go) < 0) { perror("pipe"); return 1; }
+        pid_t c = fork();
+        if (c == 0) {
+            close(sock);
+            close(go[1]);
+            char b;
+            if (read(go[0], &b, 1) != 1) _exit(2);
+            signal(SIGBUS, on_sigbus);
+            _exit(verify("child", region, 0, PAGES) ? 0 : 1);
+        }
+        close(go[0]);
+        n = 0; u8(1); u8(4); u64(id);      /* Close: the child's copy is still served */
+        send_fd(sock, -1);
+        receive(sock, 5, buf);             /* Closed */
+        if (write(go[1], "x", 1) != 1) { perror("write"); return 1; }
+        int status = 0;
+        waitpid(c, &status, 0);
+        printf("CHILD %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        printf("OK\n");
+        return 0;
+    }
     if (shared) {
         pid_t c = fork();
         if (c == 0) {
