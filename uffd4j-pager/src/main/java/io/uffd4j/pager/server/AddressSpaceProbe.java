@@ -11,11 +11,12 @@ import io.uffd4j.mm.Mapping;
  * child's. Once it is gone nothing can fault on the descriptor again, so its server can end.
  *
  * <p>The probe is a one-page {@code UFFDIO_COPY} with {@code DONTWAKE} whose source is an inaccessible
- * (PROT_NONE) page of this process. The kernel takes a reference on the target mm before anything else
- * ({@code mmget_not_zero}) and answers {@code ESRCH} when it cannot; otherwise it tries to read the
- * source, which fails, and answers {@code EFAULT} (or {@code ENOENT} for a range unmapped meanwhile,
- * {@code EAGAIN} while an event is pending) without installing anything, whatever the target page. So
- * the probe never changes the application's memory. Measured on Linux 6.18: EFAULT on a missing and on
+ * (PROT_NONE) page of this process. After checking its arguments ({@code EAGAIN} while an event is
+ * pending), the kernel takes a reference on the target mm ({@code mmget_not_zero}) and answers
+ * {@code ESRCH} when it cannot; otherwise it reads the source page, which fails, and answers
+ * {@code EFAULT} (or {@code ENOENT} for a range no longer registered) before installing anything,
+ * whatever the target page. So the probe never changes the application's memory, and only ESRCH
+ * means "gone". Measured on Linux 6.18: EFAULT on a missing and on
  * a present page of a live process, ESRCH after the process exited and, while the process still runs,
  * after it called execve (a fork-then-exec child).
  *

@@ -834,8 +834,8 @@ final class RegionServer implements Runnable {
             c = new RegionServer(id, spec, childUffd, source, false, null, null, false, poisonAll, true, reporter);
             c.base = base;
             c.sharedSource = sharedSource;
-            c.start();
             LOG.log(System.Logger.Level.INFO, "region " + id + ": serving a forked child's copy");
+            c.start(); // last: once it runs, the child's server owns what it holds
         } catch (RuntimeException | OutOfMemoryError e) {
             // OutOfMemoryError: no native thread for the child; this region's server must go on.
             if (c != null) {
