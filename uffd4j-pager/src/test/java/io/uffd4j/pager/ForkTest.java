@@ -1,11 +1,16 @@
 package io.uffd4j.pager;
 
+import io.uffd4j.internal.ChildRun;
 import io.uffd4j.pager.server.ChildProcesses;
 import io.uffd4j.pager.server.PagerSupervisor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,15 +34,8 @@ class ForkTest {
         assumeTrue(bin != null, "gcc is needed to build the native fork client");
         assumeTrue(Libc0.isRoot(), "FORK events need CAP_SYS_PTRACE");
         Path socket = dir.resolve("pager.sock");
-        PagerSupervisor.Settings settings = new PagerSupervisor.Settings(socket, true, Duration.ofSeconds(3), 3, "128m");
-        Process daemon = new ProcessBuilder(ChildProcesses.command(List.of("-Xmx64m"), PagerSupervisor.class, settings.toArgs()))
-                .redirectErrorStream(true).redirectOutput(dir.resolve("pager.log").toFile()).start();
+        Process daemon = startDaemon(dir, socket);
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!Files.readString(dir.resolve("pager.log")).contains("listening") && System.nanoTime() < deadline) {
-                assertTrue(daemon.isAlive(), () -> log(dir));
-                Thread.sleep(50);
-            }
             Process client = new ProcessBuilder(bin.toString(), socket.toString()).redirectErrorStream(true).start();
             String out = new String(client.getInputStream().readAllBytes());
             assertTrue(client.waitFor(60, TimeUnit.SECONDS), "the client still runs after 60 s");
@@ -49,6 +47,240 @@ class ForkTest {
             daemon.descendants().forEach(ProcessHandle::destroyForcibly);
             daemon.destroyForcibly();
             daemon.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * A forked child outlives its parent's region (closed while the child still has pages to fault): the
+     * child's copy is still served from the image, whose source stays open until the child is gone.
+     */
+    @Test
+    void aForkedChildOutlivingItsParentsRegionIsStillServedFromTheImage(@TempDir Path dir) throws Exception {
+        Path bin = build(dir);
+        assumeTrue(bin != null, "gcc is needed to build the native fork client");
+        assumeTrue(Libc0.isRoot(), "FORK events need CAP_SYS_PTRACE");
+        Path socket = dir.resolve("pager.sock");
+        Process daemon = startDaemon(dir, socket);
+        try {
+            Process client = new ProcessBuilder(bin.toString(), socket.toString(), "outlive", dir.resolve("memory.img").toString())
+                    .redirectErrorStream(true).start();
+            String out = new String(client.getInputStream().readAllBytes());
+            assertTrue(client.waitFor(60, TimeUnit.SECONDS), "the client still runs after 60 s");
+            System.out.println(out);
+            assertEquals(0, client.exitValue(), () -> out + "\n--- pager log ---\n" + log(dir));
+            assertTrue(out.contains("CHILD 0"), () -> "the child did not read its pages right (42: SIGBUS): " + out
+                    + "\n--- pager log ---\n" + log(dir));
+        } finally {
+            daemon.descendants().forEach(ProcessHandle::destroyForcibly);
+            daemon.destroyForcibly();
+            daemon.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * A forked child of a shared-memfd region: its servers and the parent's would write the same page
+     * cache, so the child's accesses fail loudly (SIGBUS, reported) rather than risk a half-written page;
+     * above all, neither the child nor the parent ever reads zeros for an unfilled page.
+     */
+    @Test
+    void aForkedChildOfASharedRegionFailsLoudlyAndTheParentReadsTheRightContent(@TempDir Path dir) throws Exception {
+        Path bin = build(dir);
+        assumeTrue(bin != null, "gcc is needed to build the native fork client");
+        assumeTrue(Libc0.isRoot(), "FORK events need CAP_SYS_PTRACE");
+        Path socket = dir.resolve("pager.sock");
+        Process daemon = startDaemon(dir, socket);
+        try {
+            Process client = new ProcessBuilder(bin.toString(), socket.toString(), "shared").redirectErrorStream(true).start();
+            String out = new String(client.getInputStream().readAllBytes());
+            assertTrue(client.waitFor(60, TimeUnit.SECONDS), "the client still runs after 60 s");
+            System.out.println(out);
+            assertTrue(out.contains("CHILD 42"), () -> "the forked child did not get SIGBUS: " + out + "\n--- pager log ---\n" + log(dir));
+            assertEquals(0, client.exitValue(), () -> out + "\n--- pager log ---\n" + log(dir));
+            assertTrue(out.contains("OK parent"), out);
+            assertTrue(log(dir).contains("a forked child's copy of a shared-memfd region"), () -> log(dir));
+        } finally {
+            daemon.descendants().forEach(ProcessHandle::destroyForcibly);
+            daemon.destroyForcibly();
+            daemon.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * The issue "forked children leak inside the pager worker": a process forks 100 children while its
+     * region is served; half of them verify a page and exit, half exec a long-running program (their
+     * memory is gone while the process lives on). Every child's server, with its thread and descriptors,
+     * must be gone from the worker soon after, while the region itself stays open and served.
+     */
+    @Test
+    void theWorkerReleasesEveryForkedChildOnceItsMemoryIsGone(@TempDir Path dir) throws Exception {
+        int children = 100;
+        Path bin = build(dir);
+        assumeTrue(bin != null, "gcc is needed to build the native fork client");
+        assumeTrue(Libc0.isRoot(), "FORK events need CAP_SYS_PTRACE");
+        Path socket = dir.resolve("pager.sock");
+        Process daemon = startDaemon(dir, socket);
+        Process client = null;
+        try {
+            client = new ProcessBuilder(bin.toString(), socket.toString(), "many", Integer.toString(children))
+                    .redirectError(dir.resolve("client.err").toFile()).start();
+            BufferedReader out = new BufferedReader(new InputStreamReader(client.getInputStream()));
+            Writer in = new OutputStreamWriter(client.getOutputStream());
+            String first = out.readLine();
+            assertNotNull(first, () -> "the client ended: " + err(dir) + "\n--- pager log ---\n" + log(dir));
+            long worker = Long.parseLong(first.substring("WORKER ".length()));
+            assertEquals("READY", out.readLine());
+            ProcessCensus before = ProcessCensus.of(worker);
+            long rssBefore = rssKib(worker);
+
+            in.write("fork\n");
+            in.flush();
+            assertEquals("FORKED " + children, out.readLine(), () -> err(dir));
+            ProcessCensus after = ProcessCensus.of(worker);
+            long rssAfter = rssKib(worker);
+
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            ProcessCensus now = ProcessCensus.of(worker);
+            while (!backToBaseline(now, before) && System.nanoTime() < deadline) {
+                Thread.sleep(100); // polling /proc: the worker has no event to wait on
+                now = ProcessCensus.of(worker);
+            }
+            long rssEnd = rssKib(worker);
+            System.out.printf("worker %d with %d forked children: threads %d -> %d -> %d, descriptors %d -> %d -> %d,"
+                            + " RSS %d -> %d -> %d MiB (before forking -> just after -> settled)%n", worker, children,
+                    before.threads(), after.threads(), now.threads(), before.fds(), after.fds(), now.fds(),
+                    rssBefore >> 10, rssAfter >> 10, rssEnd >> 10);
+            ProcessCensus last = now;
+            assertTrue(backToBaseline(now, before), () -> "the worker still holds the forked children's servers 30 s later: "
+                    + "threads " + before.threads() + " -> " + last.threads() + ", descriptors " + before.fds() + " -> " + last.fds()
+                    + "\n--- pager log ---\n" + log(dir));
+            assertTrue(log(dir).contains("serving a forked child's copy"), () -> log(dir));
+
+            in.write("close\n");
+            in.flush();
+            String done = out.readLine();
+            assertTrue(client.waitFor(60, TimeUnit.SECONDS), "the client still runs after 60 s");
+            assertEquals(0, client.exitValue(), () -> done + " " + err(dir) + "\n--- pager log ---\n" + log(dir));
+            assertEquals("OK " + children + " forked children served", done);
+        } finally {
+            if (client != null) {
+                client.descendants().forEach(ProcessHandle::destroyForcibly); // the sleepers, if the test failed
+                client.destroyForcibly();
+            }
+            daemon.descendants().forEach(ProcessHandle::destroyForcibly);
+            daemon.destroyForcibly();
+            daemon.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * The application's memory goes away while its region is still open (it execs, keeping its pager
+     * connection): the region's server thread in the worker must end, as a guardian's must when the
+     * application exits. (The supervisor closes the region when the connection closes.)
+     */
+    @Test
+    void aRegionServerEndsWhenItsApplicationsMemoryIsGone(@TempDir Path dir) throws Exception {
+        Path bin = build(dir);
+        assumeTrue(bin != null, "gcc is needed to build the native fork client");
+        assumeTrue(Libc0.isRoot(), "the native client asks for FORK events, which need CAP_SYS_PTRACE");
+        Path socket = dir.resolve("pager.sock");
+        Process daemon = startDaemon(dir, socket);
+        Process client = null;
+        try {
+            client = new ProcessBuilder(bin.toString(), socket.toString(), "exec").redirectError(dir.resolve("client.err").toFile()).start();
+            BufferedReader out = new BufferedReader(new InputStreamReader(client.getInputStream()));
+            String first = out.readLine();
+            assertNotNull(first, () -> "the client ended: " + err(dir) + "\n--- pager log ---\n" + log(dir));
+            long worker = Long.parseLong(first.substring("WORKER ".length()));
+            assertEquals("READY", out.readLine());
+            assertTrue(awaitRegionThreads(worker, 1), "the region's server thread did not start");
+
+            Writer in = new OutputStreamWriter(client.getOutputStream());
+            in.write("exec\n");
+            in.flush();
+            assertTrue(awaitRegionThreads(worker, 0), () -> "the region's server still runs 30 s after its application's memory went away"
+                    + "\n--- pager log ---\n" + log(dir));
+            assertTrue(client.isAlive(), "the client (now sleep) ended: the test did not keep the connection open");
+            assertTrue(log(dir).contains("the application's memory is gone"), () -> log(dir));
+        } finally {
+            if (client != null) {
+                client.destroyForcibly();
+            }
+            daemon.descendants().forEach(ProcessHandle::destroyForcibly);
+            daemon.destroyForcibly();
+            daemon.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Waits up to 30 s until the worker has {@code count} region server threads. */
+    private static boolean awaitRegionThreads(long worker, int count) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (regionThreads(worker) != count) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(50); // polling /proc: the worker has no event to wait on
+        }
+        return true;
+    }
+
+    /** Threads named uffd4j-pager-region-* (the kernel keeps the first 15 characters). */
+    private static long regionThreads(long pid) throws IOException {
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            return tasks.filter(t -> {
+                try {
+                    return Files.readString(t.resolve("comm")).startsWith("uffd4j-pager-re");
+                } catch (IOException exited) {
+                    return false;
+                }
+            }).count();
+        }
+    }
+
+    /**
+     * The same through Java: a JVM with {@code -Djdk.lang.Process.launchMechanism=FORK} starts 200
+     * processes while a lazy region (with FORK events) is open; each start forks the JVM with the region.
+     */
+    @Test
+    void aJvmLaunchingProcessesWithForkLeavesNothingInTheWorker() throws Exception {
+        assumeTrue(Libc0.isRoot(), "FORK events need CAP_SYS_PTRACE");
+        ChildRun.Result r = ChildRun.run(ChildRun.COLLECTORS.get(0), List.of("-Xmx128m", "-Djdk.lang.Process.launchMechanism=FORK"),
+                ForkLaunchWorkload.class, List.of("200"), Duration.ofMinutes(3));
+        System.out.println(r.output().lines().filter(l -> l.startsWith("OK") || l.startsWith("LEAK")).findFirst().orElse(r.describe()));
+        assertFalse(r.timedOut(), r::describe);
+        assertNull(r.hsErr(), r::describe);
+        assertEquals(0, r.exitCode(), r::describe);
+        assertTrue(r.output().contains("OK worker"), r::describe);
+    }
+
+    /** Within JVM noise (a JIT compiler thread, a descriptor of a class file): a leak per child would show as ~100. */
+    private static boolean backToBaseline(ProcessCensus now, ProcessCensus before) {
+        return now.threads() <= before.threads() + 2 && now.fds() <= before.fds() + 2;
+    }
+
+    private static long rssKib(long pid) throws IOException {
+        return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
+                .filter(l -> l.startsWith("VmRSS:")).mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(-1);
+    }
+
+    private static Process startDaemon(Path dir, Path socket) throws IOException, InterruptedException {
+        PagerSupervisor.Settings settings = new PagerSupervisor.Settings(socket, true, Duration.ofSeconds(3), 3, "128m");
+        Process daemon = new ProcessBuilder(ChildProcesses.command(List.of("-Xmx64m"), PagerSupervisor.class, settings.toArgs()))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("pager.log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!log(dir).contains("listening") && System.nanoTime() < deadline) {
+            if (!daemon.isAlive()) {
+                fail("the pager daemon exited: " + log(dir));
+            }
+            Thread.sleep(50);
+        }
+        return daemon;
+    }
+
+    private static String err(Path dir) {
+        try {
+            return Files.readString(dir.resolve("client.err"));
+        } catch (IOException e) {
+            return "(no client output)";
         }
     }
 

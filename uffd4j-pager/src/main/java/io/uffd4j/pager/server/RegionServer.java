@@ -60,6 +60,9 @@ final class RegionServer implements Runnable {
     private static final Modes<io.uffd4j.WriteProtectMode> UNPROTECT = Modes.none();
     private static final Modes<PoisonMode> POISON_WAKE = Modes.none();
 
+    private static final String SHARED_CHILD = "a forked child's copy of a shared-memfd region is not served"
+            + " (the parent's pager writes the same page cache); use PRIVATE_ANONYMOUS for regions that forked children read";
+
     // outcomes of fill()
     private static final int DONE = 0;
     private static final int RETRY = 1;
@@ -75,7 +78,9 @@ final class RegionServer implements Runnable {
     final RegionSpec spec;
     private final Userfaultfd uffd;
     private final PageSource source;
-    private final boolean ownsSource;
+    /** Closes the source after this server and its forked children's servers end; null if someone else owns it. */
+    private SharedSource sharedSource;
+    private final AddressSpaceProbe liveness;
     private final Mapping view;
     private final MemorySegment viewSegment;
     private final long viewAddress;
@@ -145,8 +150,12 @@ final class RegionServer implements Runnable {
     private volatile long fullyResidentAfter = -1;
     /** Fixed range: an auto-resizing recorder allocates when a value falls outside its current range. */
     private static final long MAX_TRACKED_NANOS = 600_000_000_000L;
-    private final Recorder latency = new Recorder(1, MAX_TRACKED_NANOS, 3);
-    private final Histogram latencyTotal = new Histogram(1, MAX_TRACKED_NANOS, 3);
+    /**
+     * Service times (about 250 KiB each at 3 digits); a forked child's server keeps a 1-digit pair (5 KiB):
+     * nobody can ask for a child's stats, and a FORK-launching application may have hundreds of children.
+     */
+    private final Recorder latency;
+    private final Histogram latencyTotal;
 
     RegionServer(long id, RegionSpec spec, Userfaultfd uffd, PageSource source, boolean ownsSource, Mapping view,
                  MemorySegment journal, boolean recovering, boolean poisonAll, boolean child, Reporter reporter) {
@@ -162,7 +171,8 @@ final class RegionServer implements Runnable {
         this.spec = spec;
         this.uffd = uffd;
         this.source = source;
-        this.ownsSource = ownsSource;
+        this.sharedSource = ownsSource ? new SharedSource(source) : null;
+        this.liveness = new AddressSpaceProbe(spec.pageSize());
         this.view = view;
         this.viewSegment = view != null ? view.segment() : null;
         this.viewAddress = view != null ? view.address() : 0;
@@ -181,7 +191,11 @@ final class RegionServer implements Runnable {
         this.mainResolver = uffd.newResolver();
         this.trackingResolver = tracking != null ? tracking.newResolver() : null;
         this.resolver = mainResolver;
-        this.buffer = arena.allocate(MAX_RUN * pageSize, pageSize);
+        int digits = child ? 1 : 3;
+        this.latency = new Recorder(1, MAX_TRACKED_NANOS, digits);
+        this.latencyTotal = new Histogram(1, MAX_TRACKED_NANOS, digits);
+        // A child is served on demand only, one page per fault: no run buffer.
+        this.buffer = arena.allocate((child ? 1 : MAX_RUN) * pageSize, pageSize);
         this.bufferView = buffer.asByteBuffer();
         this.zeroPage = arena.allocate(pageSize, pageSize);
         this.residency = arena.allocate(MAX_RUN, 8);
@@ -223,13 +237,14 @@ final class RegionServer implements Runnable {
             if (recovering) {
                 recover();
             }
-            while (running) {
-                int n = gone ? 0 : uffd.read(batch);
+            // Ends when closed, or when the address space it serves is gone (nothing can fault again).
+            while (running && !gone) {
+                int n = uffd.read(batch);
                 if (n > 0) {
                     resolver = mainResolver;
                     handleBatch(batch, n);
                 }
-                if (tracking != null && !gone) {
+                if (tracking != null) {
                     int t = tracking.read(trackingBatch);
                     if (t > 0) {
                         resolver = trackingResolver;
@@ -244,7 +259,9 @@ final class RegionServer implements Runnable {
                 if (n > 0 || !running) {
                     continue;
                 }
-                if (!gone && !poisonAll && spec.servesMissing() && backgroundStep()) {
+                // A forked child is served on demand only: prefetching would copy the whole region into
+                // every child, most of which exec or exit at once (launchMechanism=FORK).
+                if (!child && !gone && !poisonAll && spec.servesMissing() && backgroundStep()) {
                     continue;
                 }
                 idle(poller);
@@ -263,25 +280,31 @@ final class RegionServer implements Runnable {
             writeTouchLog();
             if (child) {
                 // A forked child's server ends with the child; nobody else will close what it holds.
-                stop.close();
+                releaseChildResources();
                 uffd.close();
-                arena.close();
                 LOG.log(System.Logger.Level.INFO, "region " + id + ": the forked child is gone; its server stopped");
+            } else if (gone) {
+                LOG.log(System.Logger.Level.INFO, "region " + id + ": the application's memory is gone; its server stopped"
+                        + " (the descriptors are released when the region is closed)");
             }
+        }
+    }
+
+    /** What a forked child's server holds besides its userfaultfd. */
+    private void releaseChildResources() {
+        stop.close();
+        liveness.close();
+        arena.close();
+        if (sharedSource != null) {
+            sharedSource.release();
         }
     }
 
     private void idle(Poller poller) {
         int ready = poller.poll(retryCount > 0 ? 1 : 1000);
-        if (ready == 0 && retryCount == 0 && !gone) {
-            // Quiet for a second: is the application still there? (UFFDIO_WAKE fails with ESRCH once its mm is gone.)
-            Errno e = resolver.wake(base, pageSize);
-            if (e == Errno.ESRCH) {
-                gone = true;
-                if (child) {
-                    running = false;
-                }
-            }
+        if (ready == 0 && retryCount == 0 && liveness.isGone(resolver, base)) {
+            // Quiet for a second and the address space is gone (the process exited or exec'd).
+            gone = true;
         }
     }
 
@@ -307,8 +330,8 @@ final class RegionServer implements Runnable {
         if (spec.writeProtect() && !child) {
             restoreRegistration();
         }
-        Errno e = resolver.wake(base, length);
-        if (e == Errno.ESRCH) {
+        resolver.wake(base, length);
+        if (liveness.isGone(resolver, base)) {
             gone = true;
         }
     }
@@ -412,6 +435,12 @@ final class RegionServer implements Runnable {
             demandFaults++;
             if (poisonAll) {
                 giveUp(page, "the pager gave up on this region after repeated failures (see earlier reports)");
+                return;
+            }
+            if (child && shared) {
+                // The child maps the parent's page cache: its server and the parent's would both write it, and
+                // either could map a page the other is still writing. Fail loudly instead (no view is held here).
+                giveUp(page, SHARED_CHILD);
                 return;
             }
             if (touchLog != null && !touched.get(page)) {
@@ -795,12 +824,25 @@ final class RegionServer implements Runnable {
     /** A forked child inherited the region: serve its copy too, from the same source. */
     private void adoptFork(EventBatch batch, int i) {
         Userfaultfd childUffd = batch.claimFork(i);
+        if (sharedSource != null && !sharedSource.retain()) {
+            childUffd.close();
+            reporter.failure(id, -1, "could not serve a forked child's copy of the region: the page source is closed");
+            return;
+        }
+        RegionServer c = null;
         try {
-            RegionServer c = new RegionServer(id, spec, childUffd, source, false, null, null, false, poisonAll, true, reporter);
+            c = new RegionServer(id, spec, childUffd, source, false, null, null, false, poisonAll, true, reporter);
             c.base = base;
-            c.start();
+            c.sharedSource = sharedSource;
             LOG.log(System.Logger.Level.INFO, "region " + id + ": serving a forked child's copy");
-        } catch (RuntimeException e) {
+            c.start(); // last: once it runs, the child's server owns what it holds
+        } catch (RuntimeException | OutOfMemoryError e) {
+            // OutOfMemoryError: no native thread for the child; this region's server must go on.
+            if (c != null) {
+                c.releaseChildResources();
+            } else if (sharedSource != null) {
+                sharedSource.release();
+            }
             childUffd.close();
             reporter.failure(id, -1, "could not serve a forked child's copy of the region: " + e);
         }
@@ -858,9 +900,10 @@ final class RegionServer implements Runnable {
         if (view != null) {
             view.close();
         }
-        if (ownsSource) {
-            source.close();
+        if (sharedSource != null) {
+            sharedSource.release();
         }
+        liveness.close();
         arena.close();
     }
 
