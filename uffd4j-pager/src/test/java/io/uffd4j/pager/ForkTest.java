@@ -211,6 +211,60 @@ class ForkTest {
         }
     }
 
+    /**
+     * A forked child's copy of the region survives a worker restart: the child's userfaultfd exists only
+     * because the pager took it from the FORK event, so the supervisor keeps a copy and hands it to the
+     * next worker (and to the guardian). Without that, the worker's death unregistered the child's range
+     * and the child read its unfilled pages as zeros.
+     */
+    @Test
+    void aForkedChildIsStillServedAfterTheWorkerIsKilled(@TempDir Path dir) throws Exception {
+        Path bin = build(dir);
+        assumeTrue(bin != null, "gcc is needed to build the native fork client");
+        assumeTrue(Libc0.isRoot(), "FORK events need CAP_SYS_PTRACE");
+        Path socket = dir.resolve("pager.sock");
+        Process daemon = startDaemon(dir, socket);
+        Process client = null;
+        try {
+            client = new ProcessBuilder(bin.toString(), socket.toString(), "restart").redirectError(dir.resolve("client.err").toFile()).start();
+            BufferedReader out = new BufferedReader(new InputStreamReader(client.getInputStream()));
+            String first = out.readLine();
+            assertNotNull(first, () -> "the client ended: " + err(dir) + "\n--- pager log ---\n" + log(dir));
+            long worker = Long.parseLong(first.substring("WORKER ".length()));
+            assertEquals("FORKED", out.readLine());
+            long t0 = System.nanoTime();
+            while (!log(dir).contains("serving a forked child's copy")) {
+                assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30), () -> "the child was not adopted: " + log(dir));
+                Thread.sleep(20); // the pager's log is the only signal of the adoption
+            }
+            ProcessHandle.of(worker).ifPresent(ProcessHandle::destroyForcibly);
+            long successor = -1;
+            while (successor <= 0) {
+                assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(60), () -> "no new worker: " + log(dir));
+                Thread.sleep(20);
+                successor = daemon.children().filter(c -> c.pid() != worker && c.info().arguments()
+                        .map(a -> List.of(a).contains("io.uffd4j.pager.server.PagerWorker")).orElse(false))
+                        .mapToLong(ProcessHandle::pid).findFirst().orElse(-1);
+            }
+            Writer in = new OutputStreamWriter(client.getOutputStream());
+            in.write("go\n");
+            in.flush();
+            String rest = out.lines().reduce("", (a, b) -> a + b + "\n");
+            assertTrue(client.waitFor(60, TimeUnit.SECONDS), "the client still runs after 60 s");
+            System.out.println("worker " + worker + " killed, successor " + successor + ": " + rest);
+            assertTrue(rest.contains("CHILD 0"), () -> "the forked child did not read its pages right after the restart"
+                    + " (1: wrong word, e.g. zeros; 42: SIGBUS): " + rest + err(dir) + "\n--- pager log ---\n" + log(dir));
+            assertEquals(0, client.exitValue(), () -> rest + err(dir) + "\n--- pager log ---\n" + log(dir));
+        } finally {
+            if (client != null) {
+                client.destroyForcibly();
+            }
+            daemon.descendants().forEach(ProcessHandle::destroyForcibly);
+            daemon.destroyForcibly();
+            daemon.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
     /** Waits up to 30 s until the worker has {@code count} region server threads. */
     private static boolean awaitRegionThreads(long worker, int count) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

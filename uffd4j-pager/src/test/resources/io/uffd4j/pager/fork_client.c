@@ -19,6 +19,10 @@
  * (source "file"), fills pages 0..63, forks a child that waits, closes the region, then lets the child
  * verify every page (192 of them still to be served from the image); prints "CHILD status" and "OK".
  *
+ * fork_client SOCKET restart: fills pages 0..63, forks a child that waits, prints "WORKER pid" and
+ * "FORKED", waits for a line on stdin (the test kills the worker and waits for its successor), then lets
+ * the child verify every page (192 of them served by the new worker); prints "CHILD status" and "OK".
+ *
  * fork_client SOCKET exec: prints "WORKER pid" and "READY", waits for a line on stdin, then execs
  * "sleep 600" keeping its pager connection open: the application's memory is gone, its region unclosed.
  */
@@ -133,10 +137,11 @@ static ssize_t receive(int sock, int tag, unsigned char *buf) {
 int main(int argc, char **argv) {
     int many = argc == 4 && strcmp(argv[2], "many") == 0 ? atoi(argv[3]) : 0;
     int exec_after = argc == 3 && strcmp(argv[2], "exec") == 0;
+    int restart = argc == 3 && strcmp(argv[2], "restart") == 0;
     int shared = argc == 3 && strcmp(argv[2], "shared") == 0;
     const char *image = argc == 4 && strcmp(argv[2], "outlive") == 0 ? argv[3] : NULL;
-    if (argc != 2 && many <= 0 && !exec_after && !shared && !image) {
-        fprintf(stderr, "usage: %s SOCKET [many N | exec | shared | outlive IMAGE]\n", argv[0]);
+    if (argc != 2 && many <= 0 && !exec_after && !shared && !image && !restart) {
+        fprintf(stderr, "usage: %s SOCKET [many N | exec | shared | outlive IMAGE | restart]\n", argv[0]);
         return 2;
     }
     if (image) {
@@ -222,6 +227,34 @@ int main(int argc, char **argv) {
         int status = 0;
         waitpid(c, &status, 0);
         printf("CHILD %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        printf("OK\n");
+        return 0;
+    }
+    if (restart) {
+        int go[2];
+        if (pipe(go) < 0) { perror("pipe"); return 1; }
+        pid_t c = fork();
+        if (c == 0) {
+            close(sock);
+            close(go[1]);
+            char b;
+            if (read(go[0], &b, 1) != 1) _exit(2);
+            signal(SIGBUS, on_sigbus);
+            _exit(verify("child", region, 0, PAGES) ? 0 : 1);
+        }
+        close(go[0]);
+        printf("WORKER %llu\nFORKED\n", (unsigned long long) worker);
+        fflush(stdout);
+        await_line();
+        if (write(go[1], "x", 1) != 1) { perror("write"); return 1; }
+        int status = 0;
+        waitpid(c, &status, 0);
+        printf("CHILD %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        fflush(stdout);
+        if (!verify("parent after the restart", region, 0, PAGES)) return 1;
+        n = 0; u8(1); u8(4); u64(id);      /* Close */
+        send_fd(sock, -1);
+        receive(sock, 5, buf);             /* Closed */
         printf("OK\n");
         return 0;
     }

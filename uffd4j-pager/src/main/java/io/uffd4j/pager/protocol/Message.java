@@ -34,6 +34,22 @@ public sealed interface Message {
     /** Worker → supervisor: alive; the region busiest for longest and for how long (0: all idle). */
     record HeartbeatReply(long sequence, long busyRegionId, long busyNanos) implements Message {}
 
+    /**
+     * Worker → supervisor: a forked child's copy of region {@code parentRegionId} is served under
+     * {@code key} (negative, unique in this worker). Descriptor: the child's userfaultfd, which exists
+     * nowhere else, so that a next worker (or the guardian) can serve the child after this one dies.
+     */
+    record ChildAdopted(long parentRegionId, long key, RegionSpec spec) implements Message {}
+
+    /** Worker → supervisor: the forked child served under {@code key} is gone (exited or exec'd). */
+    record ChildEnded(long key) implements Message {}
+
+    /**
+     * Supervisor → worker or guardian: serve a forked child's copy of region {@code parentRegionId}, whose
+     * previous server died, under {@code regionId}. Descriptor: the child's userfaultfd.
+     */
+    record AdoptChild(long regionId, long parentRegionId, RegionSpec spec, boolean poisonAll) implements Message {}
+
     /** Supervisor → application on connect: the processes serving it (-1: none at the moment). */
     record Hello(long supervisorPid, long workerPid, long guardianPid) implements Message {}
 

@@ -36,6 +36,12 @@ public record RegionSpec(
         return !(writeProtect && backing == Backing.PRIVATE_ANONYMOUS && source.className().equals("zeros"));
     }
 
+    /** The same region at another start address (after the application moved it with mremap). */
+    public RegionSpec at(long newStart) {
+        return new RegionSpec(newStart, length, pageSize, backing, features, source, prefetch, recordFirstTouch, replayFrom,
+                attempts, applicationPid, writeProtect, tracking);
+    }
+
     /** The register modes of the region. */
     public java.util.Set<io.uffd4j.RegisterMode> registerModes() {
         java.util.EnumSet<io.uffd4j.RegisterMode> m = java.util.EnumSet.noneOf(io.uffd4j.RegisterMode.class);

@@ -90,6 +90,23 @@ public final class Wire {
                     out.writeByte(15);
                     out.writeLong(st.workerPid());
                 }
+                case Message.ChildAdopted c -> {
+                    out.writeByte(16);
+                    out.writeLong(c.parentRegionId());
+                    out.writeLong(c.key());
+                    writeSpec(out, c.spec());
+                }
+                case Message.ChildEnded c -> {
+                    out.writeByte(17);
+                    out.writeLong(c.key());
+                }
+                case Message.AdoptChild c -> {
+                    out.writeByte(18);
+                    out.writeLong(c.regionId());
+                    out.writeLong(c.parentRegionId());
+                    writeSpec(out, c.spec());
+                    out.writeBoolean(c.poisonAll());
+                }
                 case Message.ExtensionRequest r -> {
                     out.writeByte(12);
                     out.writeLong(r.regionId());
@@ -140,6 +157,9 @@ public final class Wire {
                 case 10 -> new Message.HeartbeatReply(in.readLong(), in.readLong(), in.readLong());
                 case 11 -> new Message.Hello(in.readLong(), in.readLong(), in.readLong());
                 case 15 -> new Message.Standby(in.readLong());
+                case 16 -> new Message.ChildAdopted(in.readLong(), in.readLong(), readSpec(in));
+                case 17 -> new Message.ChildEnded(in.readLong());
+                case 18 -> new Message.AdoptChild(in.readLong(), in.readLong(), readSpec(in), in.readBoolean());
                 case 12 -> new Message.ExtensionRequest(in.readLong(), in.readLong(), in.readUTF(), in.readUTF(), readMap(in));
                 case 13 -> new Message.ExtensionReply(in.readLong(), in.readLong(), in.readBoolean(), readMap(in), in.readUTF());
                 case 14 -> new Message.ExtensionEvent(in.readLong(), in.readUTF(), in.readUTF(), readMap(in));

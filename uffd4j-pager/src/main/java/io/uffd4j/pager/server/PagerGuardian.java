@@ -31,8 +31,11 @@ public final class PagerGuardian {
     private static final System.Logger LOG = System.getLogger(PagerGuardian.class.getName());
     private static final long APPLICATION_CHECK_MS = 200;
 
-    /** A region held for a take-over: how to serve it, the descriptors, and the process that owns it. */
-    private record Held(Message.Open open, List<OwnedFd> fds, Optional<ProcessHandle> application) {
+    /**
+     * A region held for a take-over: how to serve it (an Open, or an AdoptChild for a forked child's copy),
+     * the descriptors, and the application whose exit ends it (none for a child: its server sees the end).
+     */
+    private record Held(Message request, List<OwnedFd> fds, Optional<ProcessHandle> application) {
         void release() {
             fds.forEach(OwnedFd::close);
         }
@@ -82,7 +85,8 @@ public final class PagerGuardian {
                 try (Channel.Received m = r.get()) {
                     lastHeard = System.nanoTime();
                     switch (m.message()) {
-                        case Message.Open o -> hold(o, m.fds());
+                        case Message.Open o -> hold(o.regionId(), o, m.fds(), ProcessHandle.of(o.spec().applicationPid()));
+                        case Message.AdoptChild a -> hold(a.regionId(), a, m.fds(), Optional.empty());
                         case Message.Close c -> {
                             Held h = held.remove(c.regionId());
                             if (h != null) {
@@ -101,10 +105,10 @@ public final class PagerGuardian {
         }
     }
 
-    private void hold(Message.Open o, List<OwnedFd> received) {
+    private void hold(long regionId, Message request, List<OwnedFd> received, Optional<ProcessHandle> application) {
         // Keep the descriptors beyond the received message (which closes what it still owns).
         List<OwnedFd> fds = received.stream().map(f -> new OwnedFd(f.release(), "guardian copy")).toList();
-        Held previous = held.put(o.regionId(), new Held(o, fds, ProcessHandle.of(o.spec().applicationPid())));
+        Held previous = held.put(regionId, new Held(request, fds, application));
         if (previous != null) {
             previous.release();
         }
@@ -135,13 +139,23 @@ public final class PagerGuardian {
         supervisor.ifPresent(PagerGuardian::killAndWait);
         worker.ifPresent(PagerGuardian::killAndWait);
         PagerWorker server = PagerWorker.detached();
-        for (Map.Entry<Long, Held> e : held.entrySet()) {
-            Message.Open o = e.getValue().open();
-            // recovering: wake every waiter, whose fault the dead worker may have read without serving it.
-            server.open(new Message.Open(o.regionId(), o.regionId(), o.spec(), true, o.poisonAll()), e.getValue().fds());
+        for (Held h : held.values()) {
+            switch (h.request()) {
+                // recovering: wake every waiter, whose fault the dead worker may have read without serving it.
+                case Message.Open o -> server.open(new Message.Open(o.regionId(), o.regionId(), o.spec(), true, o.poisonAll()), h.fds());
+                case Message.AdoptChild a -> server.adoptChild(a, h.fds());
+                default -> throw new IllegalStateException("held " + h.request());
+            }
         }
         while (true) {
+            java.util.Set<Long> served = server.served();
             for (Map.Entry<Long, Held> e : held.entrySet()) {
+                if (e.getValue().request() instanceof Message.AdoptChild) {
+                    if (!served.contains(e.getKey())) {
+                        held.remove(e.getKey()); // the child is gone; its server released everything
+                    }
+                    continue;
+                }
                 if (e.getValue().application().map(ProcessHandle::isAlive).orElse(false)) {
                     continue;
                 }

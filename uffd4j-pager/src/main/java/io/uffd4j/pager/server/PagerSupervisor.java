@@ -101,13 +101,30 @@ public final class PagerSupervisor {
         volatile int hangs;
         volatile int restarts;
         volatile boolean poisonAll;
+        /** A forked child's copy of region {@code parentId}: it ends with the child, not with the application. */
+        final long parentId;
 
         Region(long id, RegionSpec spec, List<OwnedFd> fds, App owner, long token) {
+            this(id, spec, fds, owner, token, 0);
+        }
+
+        Region(long id, RegionSpec spec, List<OwnedFd> fds, App owner, long token, long parentId) {
             this.id = id;
             this.spec = spec;
             this.fds = fds;
             this.owner = owner;
             this.token = token;
+            this.parentId = parentId;
+        }
+
+        boolean isChild() {
+            return parentId != 0;
+        }
+
+        /** What serves this region in a (new) worker or the guardian. */
+        Message serveRequest(boolean recovering) {
+            return isChild() ? new Message.AdoptChild(id, parentId, spec, poisonAll)
+                    : new Message.Open(id, id, spec, recovering, poisonAll);
         }
 
         int[] fdNumbers() {
@@ -140,6 +157,8 @@ public final class PagerSupervisor {
     private final GuardianLink guardian;
     /** Regions whose application asked for stats that have not been answered (resent to a new worker). */
     private final java.util.Set<Long> statsWanted = ConcurrentHashMap.newKeySet();
+    /** The current worker's keys of the forked children it adopted, to their region ids here. */
+    private final Map<Long, Long> childKeys = new ConcurrentHashMap<>();
     private final Map<Long, Region> regions = new ConcurrentHashMap<>();
     private final List<App> apps = new ArrayList<>();
     private final AtomicLong nextRegion = new AtomicLong(1);
@@ -255,7 +274,7 @@ public final class PagerSupervisor {
     /** The application went away: its regions can never fault again; release them. */
     private void appGone(App app) {
         for (Region r : List.copyOf(regions.values())) {
-            if (r.owner == app) {
+            if (r.owner == app && !r.isChild()) { // a forked child's copy lives on with the child
                 if (!forwardToWorker(new Message.Close(r.id))) {
                     closed(r.id);
                 }
@@ -270,8 +289,12 @@ public final class PagerSupervisor {
         if (last && !settings.daemon()) {
             // Started for one application: give the worker a moment to release the regions, then go.
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (!regions.isEmpty() && System.nanoTime() < deadline) {
+            while (regions.values().stream().anyMatch(r -> !r.isChild()) && System.nanoTime() < deadline) {
                 sleep(10);
+            }
+            // Forked children may outlive the application: keep serving them until they are gone.
+            while (regions.values().stream().anyMatch(Region::isChild) && !stopping) {
+                sleep(100);
             }
             stopping = true;
             appSocket.close();
@@ -284,7 +307,9 @@ public final class PagerSupervisor {
         if (r != null) {
             guardian.send(new Message.Close(regionId));
             r.release();
-            r.owner.sendQuietly(new Message.Closed(regionId));
+            if (r.owner != null) {
+                r.owner.sendQuietly(new Message.Closed(regionId));
+            }
         }
     }
 
@@ -296,7 +321,7 @@ public final class PagerSupervisor {
             return; // the next worker gets it
         }
         try {
-            ch.send(new Message.Open(r.id, r.id, r.spec, recovering, r.poisonAll), r.fdNumbers());
+            ch.send(r.serveRequest(recovering), r.fdNumbers());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "supervisor: worker unreachable; region " + r.id + " goes to the next worker");
         }
@@ -357,7 +382,11 @@ public final class PagerSupervisor {
                     break;
                 }
                 try (Channel.Received m = r.get()) {
-                    onWorkerMessage(m.message());
+                    if (m.message() instanceof Message.ChildAdopted c) {
+                        childAdopted(c, m.fds());
+                    } else {
+                        onWorkerMessage(m.message());
+                    }
                 }
             }
         } catch (RuntimeException e) {
@@ -368,8 +397,28 @@ public final class PagerSupervisor {
         }
     }
 
+    /** The worker serves a forked child: keep a copy of its userfaultfd for the next worker and the guardian. */
+    private void childAdopted(Message.ChildAdopted c, List<OwnedFd> received) {
+        List<OwnedFd> fds = received.stream().map(f -> new OwnedFd(f.release(), "forked child's uffd")).toList();
+        Region parent = regions.get(c.parentRegionId());
+        long id = nextRegion.getAndIncrement();
+        Region child = new Region(id, c.spec(), fds, parent != null ? parent.owner : null, 0, c.parentRegionId());
+        child.acknowledged = true;
+        regions.put(id, child);
+        childKeys.put(c.key(), id);
+        guardian.send(child.serveRequest(false), child.fdNumbers());
+    }
+
     private void onWorkerMessage(Message m) {
         switch (m) {
+            case Message.ChildEnded c -> {
+                Long id = c.key() < 0 ? childKeys.remove(c.key()) : Long.valueOf(c.key());
+                Region r = id != null ? regions.remove(id) : null;
+                if (r != null) {
+                    guardian.send(new Message.Close(r.id));
+                    r.release();
+                }
+            }
             case Message.Opened o -> {
                 Region r = regions.get(o.regionId());
                 if (r != null && !r.acknowledged) {
@@ -450,7 +499,7 @@ public final class PagerSupervisor {
             return;
         }
         Region r = regionId > 0 ? regions.get(regionId) : null;
-        if (r != null && ++r.hangs >= settings.maxRestarts() && !r.poisonAll) {
+        if (r != null && r.owner != null && ++r.hangs >= settings.maxRestarts() && !r.poisonAll) {
             r.poisonAll = true;
             guardian.send(new Message.Open(r.id, r.id, r.spec, false, true), r.fdNumbers());
             r.owner.sendQuietly(new Message.Failure(r.id, -1, "the pager hung serving this region " + r.hangs
@@ -486,6 +535,9 @@ public final class PagerSupervisor {
                 LOG.log(System.Logger.Level.ERROR, "supervisor: restart attempt " + attempt + " failed", e);
                 if (attempt >= 5) {
                     for (Region r : regions.values()) {
+                        if (r.owner == null) {
+                            continue;
+                        }
                         r.owner.sendQuietly(new Message.Failure(r.id, -1, "the pager worker cannot be restarted ("
                                 + e.getMessage() + "); the guardian takes the region over"));
                     }
@@ -496,9 +548,13 @@ public final class PagerSupervisor {
                 sleep(500L * attempt);
             }
         }
+        childKeys.clear(); // the dead worker's keys; its children are served under their ids from now on
         for (Region r : List.copyOf(regions.values())) {
             r.restarts++;
             sendToWorker(r, true);
+            if (r.isChild()) {
+                continue;
+            }
             // Extensions lived in the dead worker: their operations in progress are over.
             r.owner.sendQuietly(new Message.ExtensionEvent(r.id, "*", "lost", Map.of("reason", why)));
         }
@@ -511,7 +567,7 @@ public final class PagerSupervisor {
     /** A new guardian: it holds nothing yet, so it gets every live region and the current worker. */
     private void handOverToGuardian() {
         for (Region r : List.copyOf(regions.values())) {
-            guardian.send(new Message.Open(r.id, r.id, r.spec, false, r.poisonAll), r.fdNumbers());
+            guardian.send(r.serveRequest(false), r.fdNumbers());
         }
         Process w = worker;
         guardian.send(new Message.Standby(w != null ? w.pid() : -1));

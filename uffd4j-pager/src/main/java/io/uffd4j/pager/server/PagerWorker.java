@@ -32,6 +32,38 @@ public final class PagerWorker {
 
     private final Channel channel;
     private final Map<Long, Served> regions = new ConcurrentHashMap<>();
+    /** Keys of the forked children's servers running here (negative: adopted from a FORK event here). */
+    private final Set<Long> children = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicLong nextChildKey = new java.util.concurrent.atomic.AtomicLong(-1);
+    private final RegionServer.Reporter reporter = new RegionServer.Reporter() {
+        @Override
+        public void failure(long regionId, long offset, String reason) {
+            reportFailure(regionId, offset, reason);
+        }
+
+        @Override
+        public long childAdopted(long parentId, RegionSpec childSpec, int childUffd) {
+            long key = nextChildKey.getAndDecrement();
+            children.add(key);
+            try {
+                tell(new Message.ChildAdopted(parentId, key, childSpec), childUffd);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "pager worker: could not give the supervisor a forked child's descriptor;"
+                        + " the child is not served after a restart of this worker", e);
+            }
+            return key;
+        }
+
+        @Override
+        public void childEnded(long key) {
+            children.remove(key);
+            try {
+                tell(new Message.ChildEnded(key));
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "pager worker: supervisor gone; child " + key + " ended");
+            }
+        }
+    };
     /** Extension requests run here, so that a slow one never delays heartbeats or faults. */
     private final java.util.concurrent.ExecutorService extensionThread = java.util.concurrent.Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().daemon().name("uffd4j-pager-extensions").unstarted(r));
@@ -96,6 +128,7 @@ public final class PagerWorker {
                 close(c.regionId());
                 channel.send(new Message.Closed(c.regionId()));
             }
+            case Message.AdoptChild a -> adoptChild(a, fds);
             case Message.ExtensionRequest x -> extensionThread.execute(() -> runExtension(x));
             case Message.StatsRequest s -> {
                 Served r = regions.get(s.regionId());
@@ -120,13 +153,13 @@ public final class PagerWorker {
         }
     }
 
-    /** Sends to the supervisor; a detached worker, or one whose supervisor is gone, logs instead. */
-    private void tell(Message m) {
+    /** Sends to the supervisor; a detached worker (the guardian's) logs instead. */
+    private void tell(Message m, int... fds) {
         if (channel == null) {
             LOG.log(System.Logger.Level.INFO, "pager worker (detached): " + m);
             return;
         }
-        channel.send(m);
+        channel.send(m, fds);
     }
 
     private void runExtension(Message.ExtensionRequest x) {
@@ -178,7 +211,7 @@ public final class PagerWorker {
             }
             source = Sources.open(spec.source(), spec.length(), spec.pageSize());
             RegionServer server = new RegionServer(o.regionId(), spec, uffd, tracking, source, true, view,
-                    journal != null ? journal.segment() : null, o.recovering(), o.poisonAll(), false, this::reportFailure);
+                    journal != null ? journal.segment() : null, o.recovering(), o.poisonAll(), false, reporter);
             server.extensions.bind(uffd, tracking, source, view != null ? view.segment() : null, spec.applicationPid(),
                     (region, extension, event, payload) -> tell(new Message.ExtensionEvent(region, extension, event, payload)));
             regions.put(o.regionId(), new Served(server, journal));
@@ -213,6 +246,33 @@ public final class PagerWorker {
         return set;
     }
 
+    /** Serves a forked child's copy of a region whose previous server died with its worker. */
+    void adoptChild(Message.AdoptChild a, List<OwnedFd> fds) {
+        if (fds.size() != 1) {
+            LOG.log(System.Logger.Level.ERROR, "pager worker: a forked child came with " + fds.size() + " descriptors, not 1");
+            return;
+        }
+        Userfaultfd uffd = null;
+        PageSource source = null;
+        try {
+            uffd = Userfaultfd.adopt(fds.get(0).release(), features(a.spec().features()));
+            source = Sources.open(a.spec().source(), a.spec().length(), a.spec().pageSize());
+            RegionServer c = RegionServer.adoptedChild(a.parentRegionId(), a.regionId(), a.spec(), uffd, source, a.poisonAll(), reporter);
+            children.add(a.regionId());
+            c.start();
+            LOG.log(System.Logger.Level.INFO, "region " + a.parentRegionId() + ": serving a forked child's copy again (" + a.regionId() + ")");
+        } catch (RuntimeException e) {
+            children.remove(a.regionId());
+            if (source != null) {
+                source.close();
+            }
+            if (uffd != null) {
+                uffd.close();
+            }
+            reportFailure(a.parentRegionId(), -1, "could not serve a forked child's copy of the region again: " + e);
+        }
+    }
+
     /** Stops serving a region and releases what it holds; false if it was not served. */
     boolean close(long regionId) {
         Served s = regions.remove(regionId);
@@ -223,9 +283,11 @@ public final class PagerWorker {
         return true;
     }
 
-    /** Ids of the regions served now. */
+    /** Ids of the regions and keys of the forked children served now. */
     Set<Long> served() {
-        return Set.copyOf(regions.keySet());
+        Set<Long> all = new java.util.HashSet<>(regions.keySet());
+        all.addAll(children);
+        return all;
     }
 
     private void reportFailure(long regionId, long offset, String reason) {

@@ -72,6 +72,17 @@ final class RegionServer implements Runnable {
     /** Where failures go (the worker sends them to the supervisor, which tells the application). */
     interface Reporter {
         void failure(long regionId, long offset, String reason);
+
+        /**
+         * A forked child's copy of region {@code parentId} is about to be served from {@code childUffd}
+         * (still open: called before the child's server starts); returns the key the child is known by.
+         */
+        default long childAdopted(long parentId, RegionSpec childSpec, int childUffd) {
+            return 0;
+        }
+
+        /** The child served under {@code key} is gone and its server has released everything. */
+        default void childEnded(long key) {}
     }
 
     final long id;
@@ -104,6 +115,8 @@ final class RegionServer implements Runnable {
     volatile long busySince;
 
     private long base;
+    /** A forked child's server: the key the worker and supervisor know it by (set before it starts). */
+    private long childKey;
     private final long length;
     private final long pageSize;
     private final long pages;
@@ -283,6 +296,7 @@ final class RegionServer implements Runnable {
                 releaseChildResources();
                 uffd.close();
                 LOG.log(System.Logger.Level.INFO, "region " + id + ": the forked child is gone; its server stopped");
+                reporter.childEnded(childKey);
             } else if (gone) {
                 LOG.log(System.Logger.Level.INFO, "region " + id + ": the application's memory is gone; its server stopped"
                         + " (the descriptors are released when the region is closed)");
@@ -821,6 +835,17 @@ final class RegionServer implements Runnable {
         fullyResidentAfter = -1;
     }
 
+    /**
+     * Serves a forked child's copy of region {@code parentId} whose previous server died with its worker:
+     * wake every waiter (their faults may have been read and lost), then serve on demand like any child.
+     */
+    static RegionServer adoptedChild(long parentId, long key, RegionSpec spec, Userfaultfd uffd, PageSource source,
+                                     boolean poisonAll, Reporter reporter) {
+        RegionServer c = new RegionServer(parentId, spec, uffd, source, true, null, null, true, poisonAll, true, reporter);
+        c.childKey = key;
+        return c;
+    }
+
     /** A forked child inherited the region: serve its copy too, from the same source. */
     private void adoptFork(EventBatch batch, int i) {
         Userfaultfd childUffd = batch.claimFork(i);
@@ -834,6 +859,9 @@ final class RegionServer implements Runnable {
             c = new RegionServer(id, spec, childUffd, source, false, null, null, false, poisonAll, true, reporter);
             c.base = base;
             c.sharedSource = sharedSource;
+            // The child's userfaultfd exists only here: hand a copy to the supervisor, which gives it to the
+            // next worker if this one dies (otherwise the kernel would drop the child's registration).
+            c.childKey = reporter.childAdopted(id, spec.at(base), childUffd.fd());
             LOG.log(System.Logger.Level.INFO, "region " + id + ": serving a forked child's copy");
             c.start(); // last: once it runs, the child's server owns what it holds
         } catch (RuntimeException | OutOfMemoryError e) {
