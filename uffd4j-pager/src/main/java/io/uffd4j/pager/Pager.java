@@ -50,6 +50,23 @@ public final class Pager implements AutoCloseable {
 
     /** Settings of a pager the library launches. */
     public record Options(Duration hangTimeout, int maxRestarts, String workerHeap, List<String> extraJvmOptions) {
+        public static final Duration MIN_HANG_TIMEOUT = Duration.ofMillis(100);
+        public static final Duration MAX_HANG_TIMEOUT = Duration.ofHours(1);
+        public static final int MAX_RESTARTS = 1000;
+
+        public Options {
+            java.util.Objects.requireNonNull(hangTimeout, "hangTimeout");
+            if (hangTimeout.compareTo(MIN_HANG_TIMEOUT) < 0 || hangTimeout.compareTo(MAX_HANG_TIMEOUT) > 0) {
+                throw new IllegalArgumentException("hangTimeout " + hangTimeout.toMillis() + " ms is out of range (accepted: "
+                        + MIN_HANG_TIMEOUT.toMillis() + " to " + MAX_HANG_TIMEOUT.toMillis() + " ms)");
+            }
+            if (maxRestarts < 0 || maxRestarts > MAX_RESTARTS) {
+                throw new IllegalArgumentException("maxRestarts " + maxRestarts + " is out of range (accepted: 0 to " + MAX_RESTARTS + ")");
+            }
+            WorkerHeap.bytes(workerHeap);
+            extraJvmOptions = List.copyOf(java.util.Objects.requireNonNull(extraJvmOptions, "extraJvmOptions"));
+        }
+
         public static Options defaults() {
             return new Options(Duration.ofSeconds(3), 3, "256m", List.of());
         }
@@ -121,7 +138,16 @@ public final class Pager implements AutoCloseable {
 
     /** Connects to a running pager daemon ({@code ./uffd4j pager --socket PATH}). */
     public static Pager connect(Path socket) {
-        Pager p = new Pager(new Channel(UnixSocket.connect(socket)), null, null);
+        java.util.Objects.requireNonNull(socket, "socket");
+        UnixSocket connection;
+        try {
+            connection = UnixSocket.connect(socket);
+        } catch (RuntimeException e) {
+            // The socket is not a page: say which pager could not be reached and why, as a pager error.
+            throw new PagerException("cannot connect to the pager at " + socket + ": " + e.getMessage()
+                    + (Files.exists(socket) ? "" : " (no such file: is ./uffd4j pager running with --socket " + socket + "?)"), e);
+        }
+        Pager p = new Pager(new Channel(connection), null, null);
         p.awaitHello();
         return p;
     }
