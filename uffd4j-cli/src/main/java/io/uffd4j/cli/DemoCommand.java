@@ -91,7 +91,7 @@ final class DemoCommand implements Callable<Integer> {
         if (report.failsHere()) {
             p.tagged("FAIL", Printer.Color.RED, "uffd4j cannot run here; ./uffd4j doctor says what to change.");
             p.flush();
-            return Main.FAILURE;
+            return failed("uffd4j cannot run here (./uffd4j doctor says what to change)");
         }
 
         long s = seed != null ? seed : System.nanoTime();
@@ -102,7 +102,7 @@ final class DemoCommand implements Callable<Integer> {
         print(p, r);
         p.flush();
         if (!r.ok()) {
-            return Main.FAILURE;
+            return failed("the in-process demo read wrong pages (see above)");
         }
         if (lazyMegabytes > 0) {
             p.blank();
@@ -117,7 +117,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             p.flush();
             if (!ok) {
-                return Main.FAILURE;
+                return failed("the lazy restore did not match its image (see above)");
             }
         }
         if (snapshotMegabytes > 0) {
@@ -134,7 +134,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             p.flush();
             if (!ok) {
-                return Main.FAILURE;
+                return failed("the live snapshot story failed (see above)");
             }
         }
         if (compactMegabytes > 0) {
@@ -150,10 +150,17 @@ final class DemoCommand implements Callable<Integer> {
             }
             p.flush();
             if (!ok) {
-                return Main.FAILURE;
+                return failed("the compaction story failed (see above)");
             }
         }
         return Main.OK;
+    }
+
+    /** A failed part: its details are on stdout; one line on stderr says which part failed. */
+    private int failed(String what) {
+        spec.commandLine().getErr().println(spec.qualifiedName() + ": failed: " + what);
+        spec.commandLine().getErr().flush();
+        return Main.FAILURE;
     }
 
     /** Bytes written to a PrintWriter (the picocli output), as an OutputStream. */
