@@ -149,6 +149,6 @@ public final class FaultBenchCommand implements Callable<Integer> {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
-        System.exit(new CommandLine(new FaultBenchCommand()).execute(args));
+        System.exit(io.uffd4j.pager.cli.options.CommandLines.configure(new CommandLine(new FaultBenchCommand())).execute(args));
     }
 }

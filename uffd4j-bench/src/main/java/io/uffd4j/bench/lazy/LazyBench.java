@@ -627,6 +627,6 @@ public final class LazyBench implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new picocli.CommandLine(new LazyBench()).execute(args));
+        System.exit(io.uffd4j.pager.cli.options.CommandLines.configure(new picocli.CommandLine(new LazyBench())).execute(args));
     }
 }

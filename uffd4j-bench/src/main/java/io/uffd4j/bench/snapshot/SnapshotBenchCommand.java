@@ -210,6 +210,6 @@ public final class SnapshotBenchCommand implements Callable<Integer> {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
-        System.exit(new CommandLine(new SnapshotBenchCommand()).execute(args));
+        System.exit(io.uffd4j.pager.cli.options.CommandLines.configure(new CommandLine(new SnapshotBenchCommand())).execute(args));
     }
 }

@@ -33,8 +33,10 @@ public final class CommandLines {
                 return usageError(pe, new String[0]);
             }
             PrintWriter err = commandLine.getErr();
+            // Commands run on their own (bench.sh, child JVMs) have no --verbose: the environment variable does it.
+            String how = commandLine.getCommandSpec().findOption(VERBOSE) != null ? VERBOSE : "UFFD4J_DEBUG=1";
             err.println(name(commandLine) + ": failed: " + oneLine(describe(e))
-                    + (verbose(parseResult) ? "" : " (" + VERBOSE + " for the stack trace)"));
+                    + (verbose(parseResult) ? "" : " (" + how + " for the stack trace)"));
             if (verbose(parseResult)) {
                 e.printStackTrace(err);
             }
