@@ -83,6 +83,18 @@ public final class SnapshotCommand implements java.util.concurrent.Callable<Inte
     public Integer call() throws Exception {
         Path dir = out != null ? out : Path.of("reports", "snapshots",
                 DateTimeFormatter.ISO_INSTANT.format(Instant.now()).replace(':', '-'));
+        StampedWriters.Layout layout = checkedLayout(dir);
+        Files.createDirectories(dir);
+        if (run(layout, dir, deltas, intervalMs, bufferMiB << 20, quiesce, !noProgress, System.out).isEmpty()) {
+            spec.commandLine().getErr().println(spec.qualifiedName() + ": failed: an image is not equal to the region "
+                    + "at its instant (see above)");
+            return CommandLines.FAILURE;
+        }
+        return 0;
+    }
+
+    /** Checks every option (nothing is written yet) and lays the region out for the writers. */
+    StampedWriters.Layout checkedLayout(Path dir) {
         long regionBytes = sizeMiB << 20;
         // Every check before the first file: a full image and each delta can hold the whole region.
         Refusal.of(spec)
@@ -93,15 +105,8 @@ public final class SnapshotCommand implements java.util.concurrent.Callable<Inte
                 .range("--buffer-mib", bufferMiB, 1, MAX_BUFFER_MIB, "MiB")
                 .creatableDirectory("--out", dir)
                 .freeSpace("--out", dir, regionBytes * (1 + deltas));
-        Files.createDirectories(dir);
-        StampedWriters.Layout layout = new StampedWriters.Layout((int) (regionBytes / StampedWriters.PAGE) - 1,
-                writers, new SplittableRandom().nextLong());
-        if (run(layout, dir, deltas, intervalMs, bufferMiB << 20, quiesce, !noProgress, System.out).isEmpty()) {
-            spec.commandLine().getErr().println(spec.qualifiedName() + ": failed: an image is not equal to the region "
-                    + "at its instant (see above)");
-            return CommandLines.FAILURE;
-        }
-        return 0;
+        return new StampedWriters.Layout((int) (regionBytes / StampedWriters.PAGE) - 1, writers,
+                new SplittableRandom().nextLong());
     }
 
     /**
