@@ -12,6 +12,7 @@ module io.uffd4j.pager {
     exports io.uffd4j.pager;
     exports io.uffd4j.pager.source;
     exports io.uffd4j.pager.cli;
+    exports io.uffd4j.pager.cli.options;
     exports io.uffd4j.pager.spi;
 
     opens io.uffd4j.pager.cli to info.picocli;

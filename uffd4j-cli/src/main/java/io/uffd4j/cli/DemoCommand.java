@@ -1,5 +1,6 @@
 package io.uffd4j.cli;
 
+import io.uffd4j.pager.cli.options.Refusal;
 import io.uffd4j.probe.SystemProbe;
 import io.uffd4j.probe.SystemReport;
 import io.uffd4j.serve.GuardedMemory;
@@ -12,10 +13,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code ./uffd4j demo}: userfaultfd at work, served in-process and read through GuardedMemory. */
@@ -28,35 +29,42 @@ final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** The demo's parts keep their data in this JVM (the compaction story also on its heap). */
+    static final int MAX_PART_MIB = 16384;
+    static final int MAX_COMPACT_MIB = 1024;
+
     @Option(names = "--size", defaultValue = "64M", converter = ByteSize.class, paramLabel = "BYTES",
-            description = "Region size, with K, M or G suffix (default: ${DEFAULT-VALUE}).")
+            description = "Region size, 4K to 16G in whole 4 KiB pages, with K, M or G suffix (default: ${DEFAULT-VALUE}).")
     long size;
 
     @Option(names = "--readers", defaultValue = "4", paramLabel = "N",
-            description = "Reader threads; odd-numbered ones read in random order (default: ${DEFAULT-VALUE}).")
+            description = "Reader threads, 1 to 256; odd-numbered ones read in random order (default: ${DEFAULT-VALUE}).")
     int readers;
 
     @Option(names = "--server-threads", defaultValue = "1", paramLabel = "N",
-            description = "Fault-handler threads (default: ${DEFAULT-VALUE}).")
+            description = "Fault-handler threads, 1 to 64 (default: ${DEFAULT-VALUE}).")
     int serverThreads;
 
     @Option(names = "--mode", paramLabel = "MODE",
             description = "GuardedMemory mode: ${COMPLETION-CANDIDATES} (default: CHECKED, or DIRECT on a user-mode-only descriptor).")
     GuardedMemory.Mode mode;
 
-    @Option(names = "--seed", paramLabel = "SEED", description = "Seed of the random read order (default: random).")
+    @Option(names = "--seed", paramLabel = "SEED", description = "Seed of the random read order, a whole number (default: random).")
     Long seed;
 
     @Option(names = "--lazy-mib", defaultValue = "256", paramLabel = "MIB",
-            description = "Size of the lazily restored image in MiB; 0 skips that part (default: ${DEFAULT-VALUE}).")
+            description = "Size of the lazily restored image in MiB, 0 to 16384; 0 skips that part. The image is "
+                    + "written to the temporary directory, which needs that much free space (default: ${DEFAULT-VALUE}).")
     int lazyMegabytes;
 
     @Option(names = "--snapshot-mib", defaultValue = "128", paramLabel = "MIB",
-            description = "Size of the region snapshotted live; 0 skips that part (default: ${DEFAULT-VALUE}).")
+            description = "Size of the region snapshotted live in MiB, 0 to 16384; 0 skips that part. Its two images "
+                    + "go to the temporary directory, which needs twice that much free space (default: ${DEFAULT-VALUE}).")
     int snapshotMegabytes;
 
     @Option(names = "--compact-mib", defaultValue = "128", paramLabel = "MIB",
-            description = "Size of the store compacted with UFFDIO_MOVE while threads read it (default ${DEFAULT-VALUE}; 0 skips it).")
+            description = "Size of the store compacted with UFFDIO_MOVE while threads read it, in MiB, 0 to 1024 "
+                    + "(default ${DEFAULT-VALUE}; 0 skips it).")
     int compactMegabytes;
 
     @Mixin
@@ -64,12 +72,15 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        if (readers < 1 || readers > 256) {
-            throw new ParameterException(spec.commandLine(), "--readers must be 1..256, was " + readers);
-        }
-        if (serverThreads < 1 || serverThreads > 64) {
-            throw new ParameterException(spec.commandLine(), "--server-threads must be 1..64, was " + serverThreads);
-        }
+        Path temporary = Path.of(System.getProperty("java.io.tmpdir"));
+        Refusal.of(spec)
+                .range("--readers", readers, 1, 256)
+                .range("--server-threads", serverThreads, 1, 64)
+                .range("--lazy-mib", lazyMegabytes, 0, MAX_PART_MIB, "MiB")
+                .range("--snapshot-mib", snapshotMegabytes, 0, MAX_PART_MIB, "MiB")
+                .range("--compact-mib", compactMegabytes, 0, MAX_COMPACT_MIB, "MiB")
+                .freeSpace("--lazy-mib", lazyMegabytes, temporary, (long) lazyMegabytes << 20)
+                .freeSpace("--snapshot-mib", snapshotMegabytes, temporary, 2L * snapshotMegabytes << 20);
         PrintWriter out = spec.commandLine().getOut();
         Terminal terminal = color.terminal();
         Printer p = new Printer(out, terminal);
@@ -80,7 +91,7 @@ final class DemoCommand implements Callable<Integer> {
         if (report.failsHere()) {
             p.tagged("FAIL", Printer.Color.RED, "uffd4j cannot run here; ./uffd4j doctor says what to change.");
             p.flush();
-            return Main.FAILURE;
+            return failed("uffd4j cannot run here (./uffd4j doctor says what to change)");
         }
 
         long s = seed != null ? seed : System.nanoTime();
@@ -91,7 +102,7 @@ final class DemoCommand implements Callable<Integer> {
         print(p, r);
         p.flush();
         if (!r.ok()) {
-            return Main.FAILURE;
+            return failed("the in-process demo read wrong pages (see above)");
         }
         if (lazyMegabytes > 0) {
             p.blank();
@@ -106,7 +117,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             p.flush();
             if (!ok) {
-                return Main.FAILURE;
+                return failed("the lazy restore did not match its image (see above)");
             }
         }
         if (snapshotMegabytes > 0) {
@@ -123,7 +134,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             p.flush();
             if (!ok) {
-                return Main.FAILURE;
+                return failed("the live snapshot story failed (see above)");
             }
         }
         if (compactMegabytes > 0) {
@@ -139,10 +150,17 @@ final class DemoCommand implements Callable<Integer> {
             }
             p.flush();
             if (!ok) {
-                return Main.FAILURE;
+                return failed("the compaction story failed (see above)");
             }
         }
         return Main.OK;
+    }
+
+    /** A failed part: its details are on stdout; one line on stderr says which part failed. */
+    private int failed(String what) {
+        spec.commandLine().getErr().println(spec.qualifiedName() + ": failed: " + what);
+        spec.commandLine().getErr().flush();
+        return Main.FAILURE;
     }
 
     /** Bytes written to a PrintWriter (the picocli output), as an OutputStream. */

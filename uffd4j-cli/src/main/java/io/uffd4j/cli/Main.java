@@ -1,7 +1,10 @@
 package io.uffd4j.cli;
 
+import io.uffd4j.pager.cli.options.CommandLines;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -29,25 +32,17 @@ public final class Main implements Callable<Integer> {
         System.exit(commandLine().execute(args));
     }
 
-    /** The configured command line (tests run it in-process with their own writers). */
-    public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Main());
-        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            commandLine.getErr().println("uffd4j " + commandLine.getCommandName() + ": " + describe(e));
-            if (System.getenv("UFFD4J_DEBUG") != null) {
-                e.printStackTrace(commandLine.getErr());
-            } else {
-                commandLine.getErr().println("(set UFFD4J_DEBUG=1 for the stack trace)");
-            }
-            commandLine.getErr().flush();
-            return FAILURE;
-        });
-        return cl;
-    }
+    /** Global: failures print their stack trace (otherwise one line). */
+    @Option(names = CommandLines.VERBOSE, scope = ScopeType.INHERIT,
+            description = "On a failure, print the stack trace too (otherwise one line).")
+    boolean verbose;
 
-    private static String describe(Throwable e) {
-        String m = e.getMessage();
-        return m == null || m.isBlank() ? e.toString() : e.getClass().getSimpleName() + ": " + m;
+    /**
+     * The configured command line (tests run it in-process with their own writers): usage errors are one
+     * line on stderr and exit code 2, failures one line and exit code 1 (stack trace with --verbose).
+     */
+    public static CommandLine commandLine() {
+        return CommandLines.configure(new CommandLine(new Main()));
     }
 
     /** {@code ./uffd4j} without a command: usage, exit 2. */

@@ -5,10 +5,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.uffd4j.Feature;
 import io.uffd4j.probe.SystemProbe;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -50,6 +56,29 @@ class MainTest {
         Run bench = run("bench");
         assertEquals(Main.USAGE, bench.exitCode());
         assertTrue(bench.err().contains("name a benchmark: faults, lazy, snapshot"), bench.err());
+    }
+
+    @Test
+    void aFailureIsOneLineOnStderrWithTheStackTraceOnlyWhenVerbose(@TempDir Path dir) throws Exception {
+        Path image = Files.write(dir.resolve("raw.img"), new byte[4096]);
+        Path stale = dir.resolve("stale.sock");
+        // A socket file nobody listens on: the restore passes its checks, then cannot reach the pager.
+        try (ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            s.bind(UnixDomainSocketAddress.of(stale));
+        }
+        Run r = run("restore", image.toString(), "--socket", stale.toString(), "--no-progress");
+        assertEquals(Main.FAILURE, r.exitCode(), r.err());
+        List<String> lines = r.err().lines().toList();
+        assertEquals(1, lines.size(), r.err());
+        assertTrue(lines.getFirst().startsWith("uffd4j restore: failed: PagerException: cannot connect to the pager at " + stale),
+                r.err());
+        assertTrue(lines.getFirst().contains("--verbose"), "says how to get the stack trace: " + r.err());
+
+        Run verbose = run("--verbose", "restore", image.toString(), "--socket", stale.toString(), "--no-progress");
+        assertEquals(Main.FAILURE, verbose.exitCode());
+        assertTrue(verbose.err().contains("\tat ") && verbose.err().contains("io.uffd4j.pager.Pager.connect("), verbose.err());
+        Run verboseAfter = run("restore", image.toString(), "--socket", stale.toString(), "--no-progress", "--verbose");
+        assertTrue(verboseAfter.err().contains("\tat "), "--verbose is accepted after the command too: " + verboseAfter.err());
     }
 
     @Test

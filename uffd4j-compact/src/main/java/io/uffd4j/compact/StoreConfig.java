@@ -39,7 +39,7 @@ public record StoreConfig(long regionSize, int maxRecords, int maxRecordSize, St
             throw new IllegalArgumentException("regionSize " + regionSize + " must be a positive multiple of the page size " + page);
         }
         if (regionSize / page > Integer.MAX_VALUE / 2) {
-            throw new IllegalArgumentException("regionSize " + regionSize + " is too large (at most 2^30 pages)");
+            throw new IllegalArgumentException("regionSize " + regionSize + " is too large (accepted: at most 2^30 pages of " + page + " bytes)");
         }
         if (maxRecords < 1) {
             throw new IllegalArgumentException("maxRecords must be positive, was " + maxRecords);
@@ -60,7 +60,7 @@ public record StoreConfig(long regionSize, int maxRecords, int maxRecordSize, St
         Objects.requireNonNull(faultWait, "faultWait");
         Objects.requireNonNull(pacePerPage, "pacePerPage");
         if (pacePerPage.isNegative()) {
-            throw new IllegalArgumentException("pacePerPage must not be negative");
+            throw new IllegalArgumentException("pacePerPage " + pacePerPage + " is negative (accepted: 0 or more)");
         }
     }
 

@@ -116,7 +116,7 @@ public final class Mapping implements AutoCloseable {
 
     private static long mapAligned(long size, long alignment, int prot, int flags, int fd) {
         if (alignment <= 0 || Long.bitCount(alignment) != 1) {
-            throw new IllegalArgumentException("mmap: alignment must be a power of two, was " + alignment);
+            throw new IllegalArgumentException("mmap: alignment must be a power of two, was " + alignment + " (accepted: 4096, 2097152, ...)");
         }
         long base = PageSizes.base();
         long extra = alignment > base ? alignment : 0;
@@ -138,10 +138,14 @@ public final class Mapping implements AutoCloseable {
         return aligned;
     }
 
+    /** Larger than any user address space (x86-64 and arm64: 2^47 bytes); refused before mmap, whose length would overflow. */
+    public static final long MAX_SIZE = 1L << 47;
+
     private static void checkSize(String op, long size, long pageSize) {
-        if (size <= 0 || size % pageSize != 0) {
+        if (size <= 0 || size % pageSize != 0 || size > MAX_SIZE) {
             throw new InvalidRequestException(op, 0, size,
-                    op + ": size " + size + " must be a positive multiple of the page size " + pageSize);
+                    op + ": size " + size + " must be a positive multiple of the page size " + pageSize
+                            + " (accepted: " + pageSize + " to " + MAX_SIZE + " bytes in whole pages)");
         }
     }
 

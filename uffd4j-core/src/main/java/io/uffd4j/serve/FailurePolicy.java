@@ -23,10 +23,14 @@ public record FailurePolicy(int attempts, Duration firstBackoff, Duration maxBac
 
     public FailurePolicy {
         if (attempts < 1) {
-            throw new IllegalArgumentException("attempts must be at least 1");
+            throw new IllegalArgumentException("attempts " + attempts + " is out of range (accepted: 1 or more)");
         }
+        java.util.Objects.requireNonNull(firstBackoff, "firstBackoff");
+        java.util.Objects.requireNonNull(maxBackoff, "maxBackoff");
+        java.util.Objects.requireNonNull(onGiveUp, "onGiveUp");
         if (firstBackoff.isNegative() || maxBackoff.compareTo(firstBackoff) < 0) {
-            throw new IllegalArgumentException("need 0 <= firstBackoff <= maxBackoff");
+            throw new IllegalArgumentException("firstBackoff " + firstBackoff + " and maxBackoff " + maxBackoff
+                    + " are out of range (accepted: 0 <= firstBackoff <= maxBackoff)");
         }
     }
 

@@ -147,6 +147,10 @@ public final class FaultServer implements AutoCloseable {
          * (null: CHECKED when the userfaultfd handles kernel faults, DIRECT when it is user-mode-only).
          */
         public Builder serve(Mapping mapping, Set<RegisterMode> registerModes, GuardedMemory.Mode accessMode) {
+            Objects.requireNonNull(mapping, "mapping");
+            if (registerModes == null || registerModes.isEmpty()) {
+                throw new IllegalArgumentException("registerModes " + registerModes + " is empty (accepted: at least one RegisterMode)");
+            }
             if (accessMode == GuardedMemory.Mode.CHECKED && uffd.userModeOnly()) {
                 throw new InvalidRequestException("serve", mapping.address(), mapping.size(),
                         "serve refused for " + mapping + ": CHECKED guarded access makes the kernel take the faults, "
@@ -200,7 +204,7 @@ public final class FaultServer implements AutoCloseable {
         /** Number of handler threads (default 1). */
         public Builder threads(int n) {
             if (n < 1 || n > 256) {
-                throw new IllegalArgumentException("threads must be 1..256, was " + n);
+                throw new IllegalArgumentException("threads " + n + " is out of range (accepted: 1 to 256)");
             }
             this.threads = n;
             return this;
@@ -209,7 +213,7 @@ public final class FaultServer implements AutoCloseable {
         /** Messages read per read(2) (default 64). */
         public Builder batchSize(int n) {
             if (n < 1 || n > 4096) {
-                throw new IllegalArgumentException("batch size must be 1..4096, was " + n);
+                throw new IllegalArgumentException("batchSize " + n + " is out of range (accepted: 1 to 4096)");
             }
             this.batchSize = n;
             return this;
@@ -217,7 +221,11 @@ public final class FaultServer implements AutoCloseable {
 
         /** How long {@link FaultServer#close()} waits for guarded accesses in progress (default 30 s). */
         public Builder drainTimeout(Duration timeout) {
-            this.drainTimeout = Objects.requireNonNull(timeout);
+            Objects.requireNonNull(timeout, "drainTimeout");
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("drainTimeout " + timeout + " is negative (accepted: 0 or more)");
+            }
+            this.drainTimeout = timeout;
             return this;
         }
 

@@ -16,8 +16,9 @@ public sealed interface WaitStrategy {
     /** Spin for {@code spin} after the last message, then block: low latency under load, idle when quiet. */
     record SpinThenBlock(Duration spin) implements WaitStrategy {
         public SpinThenBlock {
+            java.util.Objects.requireNonNull(spin, "spin");
             if (spin.isNegative()) {
-                throw new IllegalArgumentException("negative spin time");
+                throw new IllegalArgumentException("spin " + spin + " is negative (accepted: 0 or more)");
             }
         }
     }

@@ -89,6 +89,9 @@ public final class LazyRegion implements AutoCloseable {
         this.listener = b.listener;
     }
 
+    /** Largest region a builder accepts: 64 TiB, beyond any address space a process gets (and no overflow when rounding to pages). */
+    public static final long MAX_SIZE = 1L << 46;
+
     public static Builder builder(long size) {
         return new Builder(size);
     }
@@ -109,8 +112,9 @@ public final class LazyRegion implements AutoCloseable {
         private boolean dirtyTracking;
 
         private Builder(long size) {
-            if (size <= 0) {
-                throw new IllegalArgumentException("a lazy region needs a positive size, was " + size);
+            if (size <= 0 || size > MAX_SIZE) {
+                throw new IllegalArgumentException("size " + size + " is out of range (accepted: 1 to " + MAX_SIZE
+                        + " bytes, rounded up to whole pages)");
             }
             this.size = size;
         }
@@ -135,12 +139,14 @@ public final class LazyRegion implements AutoCloseable {
 
         /** Record the order in which pages are first touched into {@code file} (written at close). */
         public Builder recordFirstTouch(Path file) {
+            Objects.requireNonNull(file, "recordFirstTouch file");
             this.recordFirstTouch = file.toAbsolutePath();
             return this;
         }
 
         /** Prefetch in the order recorded in {@code file}; sets {@link Prefetch#REPLAY}. */
         public Builder replayFrom(Path file) {
+            Objects.requireNonNull(file, "replayFrom file");
             this.replayFrom = file.toAbsolutePath();
             this.prefetch = Prefetch.REPLAY;
             return this;
@@ -148,8 +154,8 @@ public final class LazyRegion implements AutoCloseable {
 
         /** Reads (and verifications) of a page before the pager gives up on it (default 3). */
         public Builder attempts(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("attempts must be at least 1");
+            if (n < 1 || n > 1000) {
+                throw new IllegalArgumentException("attempts " + n + " is out of range (accepted: 1 to 1000)");
             }
             this.attempts = n;
             return this;
@@ -162,7 +168,11 @@ public final class LazyRegion implements AutoCloseable {
         }
 
         public Builder openTimeout(Duration timeout) {
-            this.openTimeout = Objects.requireNonNull(timeout);
+            Objects.requireNonNull(timeout, "openTimeout");
+            if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofDays(1)) > 0) {
+                throw new IllegalArgumentException("openTimeout " + timeout + " is out of range (accepted: more than 0, at most 1 day)");
+            }
+            this.openTimeout = timeout;
             return this;
         }
 

@@ -57,17 +57,32 @@ public final class Pager implements AutoCloseable {
      */
     public record Options(Duration hangTimeout, int maxRestarts, String workerHeap, List<String> extraJvmOptions,
                           Duration lossTimeout) {
+        public static final Duration MIN_HANG_TIMEOUT = Duration.ofMillis(100);
+        public static final Duration MAX_HANG_TIMEOUT = Duration.ofHours(1);
+        public static final Duration MIN_LOSS_TIMEOUT = Duration.ofMillis(100);
+        public static final Duration MAX_LOSS_TIMEOUT = Duration.ofHours(1);
+        public static final int MAX_RESTARTS = 1000;
+
         public Options {
-            requirePositive("hangTimeout", hangTimeout);
-            requirePositive("lossTimeout", lossTimeout);
-            if (maxRestarts < 0) {
-                throw new IllegalArgumentException("maxRestarts must be 0 or more, was " + maxRestarts);
+            requireWithin("hangTimeout", hangTimeout, MIN_HANG_TIMEOUT, MAX_HANG_TIMEOUT);
+            requireWithin("lossTimeout", lossTimeout, MIN_LOSS_TIMEOUT, MAX_LOSS_TIMEOUT);
+            if (maxRestarts < 0 || maxRestarts > MAX_RESTARTS) {
+                throw new IllegalArgumentException("maxRestarts " + maxRestarts + " is out of range (accepted: 0 to " + MAX_RESTARTS + ")");
             }
-            extraJvmOptions = List.copyOf(extraJvmOptions);
+            WorkerHeap.bytes(workerHeap);
+            extraJvmOptions = List.copyOf(java.util.Objects.requireNonNull(extraJvmOptions, "extraJvmOptions"));
         }
 
         public Options(Duration hangTimeout, int maxRestarts, String workerHeap, List<String> extraJvmOptions) {
             this(hangTimeout, maxRestarts, workerHeap, extraJvmOptions, PagerSupervisor.Settings.DEFAULT_LOSS_TIMEOUT);
+        }
+
+        private static void requireWithin(String name, Duration d, Duration min, Duration max) {
+            java.util.Objects.requireNonNull(d, name);
+            if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+                throw new IllegalArgumentException(name + " " + d.toMillis() + " ms is out of range (accepted: "
+                        + min.toMillis() + " to " + max.toMillis() + " ms)");
+            }
         }
 
         public static Options defaults() {
@@ -84,12 +99,6 @@ public final class Pager implements AutoCloseable {
 
         public Options withLossTimeout(Duration d) {
             return new Options(hangTimeout, maxRestarts, workerHeap, extraJvmOptions, d);
-        }
-
-        private static void requirePositive(String name, Duration d) {
-            if (d == null || d.isNegative() || d.toMillis() < 1) {
-                throw new IllegalArgumentException(name + " must be at least 1 ms, was " + d);
-            }
         }
     }
 
@@ -151,7 +160,16 @@ public final class Pager implements AutoCloseable {
 
     /** Connects to a running pager daemon ({@code ./uffd4j pager --socket PATH}). */
     public static Pager connect(Path socket) {
-        Pager p = new Pager(new Channel(UnixSocket.connect(socket)), null, null);
+        java.util.Objects.requireNonNull(socket, "socket");
+        UnixSocket connection;
+        try {
+            connection = UnixSocket.connect(socket);
+        } catch (RuntimeException e) {
+            // The socket is not a page: say which pager could not be reached and why, as a pager error.
+            throw new PagerException("cannot connect to the pager at " + socket + ": " + e.getMessage()
+                    + (Files.exists(socket) ? "" : " (no such file: is ./uffd4j pager running with --socket " + socket + "?)"), e);
+        }
+        Pager p = new Pager(new Channel(connection), null, null);
         p.awaitHello();
         return p;
     }

@@ -63,10 +63,17 @@ public final class Snapshotter {
 
     /** How a full snapshot uses memory and quiesces the application. */
     public record Options(long bufferBytes, int runPages, Quiesce quiesce) {
+        public static final long MIN_BUFFER = 64 * 1024;
+        public static final long MAX_BUFFER = 64L << 30;
+
         public Options {
-            Objects.requireNonNull(quiesce);
-            if (bufferBytes < 64 * 1024 || runPages < 1 || runPages > 1024) {
-                throw new IllegalArgumentException("buffer >= 64 KiB and 1..1024 pages per run");
+            Objects.requireNonNull(quiesce, "quiesce");
+            if (bufferBytes < MIN_BUFFER || bufferBytes > MAX_BUFFER) {
+                throw new IllegalArgumentException("bufferBytes " + bufferBytes + " is out of range (accepted: "
+                        + MIN_BUFFER + " (64 KiB) to " + MAX_BUFFER + " (64 GiB))");
+            }
+            if (runPages < 1 || runPages > 1024) {
+                throw new IllegalArgumentException("runPages " + runPages + " is out of range (accepted: 1 to 1024)");
             }
         }
 

@@ -3,13 +3,17 @@ package io.uffd4j.bench.compact;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.uffd4j.compact.Strategy;
+import io.uffd4j.pager.cli.options.ByteSize;
+import io.uffd4j.pager.cli.options.Refusal;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
@@ -20,22 +24,31 @@ import java.util.concurrent.Callable;
         description = "Benchmark concurrent compaction: COPY vs MOVE vs CONTINUE vs ADAPTIVE vs stop-the-world, "
                 + "on identical fragmented stores; JSON report and PNG plots.")
 public final class CompactBenchCommand implements Callable<Integer> {
+    static final long MAX_REGION = 64L << 30;
+    static final long MIN_REGION = 4L << 20;
+
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--quick", description = "Small region, two runs, short windows (about a minute).")
     boolean quick;
 
     @Option(names = "--out", description = "Report directory (default: ${DEFAULT-VALUE}).", defaultValue = "reports/bench-compact")
     Path out;
 
-    @Option(names = "--size", description = "Region size, e.g. 512m or 1g (default: 512m; 64m with --quick).")
+    @Option(names = "--size", paramLabel = "BYTES", description = "Region size, 4m to 64g in whole 4 KiB pages, "
+            + "e.g. 512m or 1g (default: 512m; 64m with --quick).")
     String size;
 
-    @Option(names = "--runs", description = "Runs per strategy (default: 5; 2 with --quick).")
+    @Option(names = "--runs", paramLabel = "N", description = "Runs per strategy: 1 to 100 (default: 5; 2 with --quick).")
     Integer runs;
 
-    @Option(names = "--users", description = "User threads during the loaded runs (default: ${DEFAULT-VALUE}).", defaultValue = "2")
+    @Option(names = "--users", paramLabel = "N", description = "User threads during the loaded runs: 0 (no loaded run) "
+            + "to 64 (default: ${DEFAULT-VALUE}).", defaultValue = "2")
     int users;
 
-    @Option(names = "--compaction-threads", description = "Compaction threads per cycle (default: ${DEFAULT-VALUE}).", defaultValue = "1")
+    @Option(names = "--compaction-threads", paramLabel = "N", description = "Compaction threads per cycle: 1 to 64 "
+            + "(default: ${DEFAULT-VALUE}).", defaultValue = "1")
     int compactionThreads;
 
     @Option(names = "--strategies", split = ",", description = "Strategies to compare (default: all).")
@@ -47,8 +60,8 @@ public final class CompactBenchCommand implements Callable<Integer> {
     @Option(names = "--no-c-reference", description = "Do not build and run the C reference.")
     boolean noC;
 
-    @Option(names = "--fault-spin-us", description = "Fault-server threads spin this long for the next fault before "
-            + "blocking in poll (default: ${DEFAULT-VALUE}, block at once).", defaultValue = "0")
+    @Option(names = "--fault-spin-us", paramLabel = "US", description = "Fault-server threads spin this long for the next "
+            + "fault before blocking in poll: 0 to 1000000 (default: ${DEFAULT-VALUE}, block at once).", defaultValue = "0")
     long faultSpinMicros;
 
     @Option(names = "--no-user-assist", description = "User operations fault on pages the cycle has not produced "
@@ -57,7 +70,26 @@ public final class CompactBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        long region = parseSize(size != null ? size : quick ? "64m" : "512m");
+        Refusal check = Refusal.of(spec);
+        String sizeText = size != null ? size : quick ? "64m" : "512m";
+        String accepted = "a size from 4m to 64g in whole 4 KiB pages, e.g. 512m or 1g";
+        long region;
+        try {
+            region = ByteSize.parse(sizeText, MAX_REGION);
+        } catch (TypeConversionException e) {
+            throw check.refuse("--size", sizeText, accepted);
+        }
+        if (region < MIN_REGION) {
+            throw check.refuse("--size", sizeText, accepted);
+        }
+        if (runs != null) {
+            check.range("--runs", runs, 1, 100);
+        }
+        check.range("--users", users, 0, 64)
+                .range("--compaction-threads", compactionThreads, 1, 64)
+                .range("--fault-spin-us", faultSpinMicros, 0, 1_000_000, "us")
+                .creatableDirectory("--out", out)
+                .freeSpace("--out", out, 64L << 20);
         CompactBench.Options options = new CompactBench.Options(region, 0.6, runs != null ? runs : quick ? 2 : 5,
                 users, compactionThreads, quick ? 300 : 1000,
                 strategies != null ? strategies : List.of(Strategy.values()), seed, !noC, faultSpinMicros, !noUserAssist, System.out);
@@ -70,23 +102,6 @@ public final class CompactBenchCommand implements Callable<Integer> {
         System.out.println("report: " + json.toAbsolutePath());
         plots.forEach(p -> System.out.println("plot:   " + p.toAbsolutePath()));
         return 0;
-    }
-
-    static long parseSize(String s) {
-        String t = s.trim().toLowerCase(Locale.ROOT);
-        long mult = 1;
-        if (t.endsWith("k")) {
-            mult = 1L << 10;
-        } else if (t.endsWith("m")) {
-            mult = 1L << 20;
-        } else if (t.endsWith("g")) {
-            mult = 1L << 30;
-        }
-        if (mult != 1) {
-            t = t.substring(0, t.length() - 1);
-        }
-        long v = Long.parseLong(t) * mult;
-        return (v + 4095) & ~4095L;
     }
 
     private static void print(BenchReport r) {

@@ -2,6 +2,7 @@ package io.uffd4j.bench.faults;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.uffd4j.pager.cli.options.Refusal;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,20 +31,23 @@ public final class FaultBenchCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "Fewer and smaller runs (a smoke test, not a measurement).")
     boolean quick;
 
-    @Option(names = "--runs", description = "Measured runs per configuration (default 5, quick 2).")
+    @Option(names = "--runs", paramLabel = "N", description = "Measured runs per configuration: 1 to 1000 (default 5, quick 2).")
     Integer runs;
 
-    @Option(names = "--faults", description = "Measured faults per run (default 20000, quick 2000).")
+    @Option(names = "--faults", paramLabel = "N", description = "Measured faults per run: 1 to 1048576, "
+            + "with --warmup-faults at most 1048576 (default 20000, quick 2000).")
     Integer faults;
 
-    @Option(names = "--warmup-faults", description = "Unrecorded faults at the start of each run (default 2000, quick 500).")
+    @Option(names = "--warmup-faults", paramLabel = "N", description = "Unrecorded faults at the start of each run: "
+            + "0 to 1048576 (default 2000, quick 500).")
     Integer warmupFaults;
 
-    @Option(names = "--warmup-runs", description = "Discarded Java runs per configuration before the measured ones, "
-            + "for the JIT (default 3, quick 1); C needs none.")
+    @Option(names = "--warmup-runs", paramLabel = "N", description = "Discarded Java runs per configuration before the "
+            + "measured ones, for the JIT: 0 to 100 (default 3, quick 1); C needs none.")
     Integer warmupRuns;
 
-    @Option(names = "--spin-window-us", description = "How long spin-then-block spins after the last message, in microseconds (default ${DEFAULT-VALUE}).")
+    @Option(names = "--spin-window-us", paramLabel = "US", description = "How long spin-then-block spins after the last "
+            + "message, in microseconds: 0 to 1000000 (default ${DEFAULT-VALUE}).")
     long spinWindowMicros = 50;
 
     @Option(names = "--ops", split = ",", paramLabel = "OP",
@@ -68,14 +72,9 @@ public final class FaultBenchCommand implements Callable<Integer> {
         if (System.getProperty("java.awt.headless") == null) {
             System.setProperty("java.awt.headless", "true"); // the plots need no display
         }
-        Settings settings;
-        try {
-            settings = settings();
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
-        }
         Path dir = out != null ? out
                 : Path.of("reports", "bench-faults", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Settings settings = checkedSettings(dir);
         Files.createDirectories(dir);
         FaultBenchResult result = new FaultBench(settings, System.err).run();
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -84,6 +83,49 @@ public final class FaultBenchCommand implements Callable<Integer> {
         ResultTable.print(result, System.out);
         System.out.println("\nReport: " + dir.toAbsolutePath() + " (results.json, " + String.join(", ", plots) + ")");
         return 0;
+    }
+
+    /** The settings, every option checked before anything is written (a refusal names the option). */
+    private Settings checkedSettings(Path dir) {
+        int maxPages = 1 << 20;
+        Refusal check = Refusal.of(spec);
+        if (runs != null) {
+            check.range("--runs", runs, 1, 1000);
+        }
+        if (warmupRuns != null) {
+            check.range("--warmup-runs", warmupRuns, 0, 100);
+        }
+        if (faults != null) {
+            check.range("--faults", faults, 1, maxPages);
+        }
+        if (warmupFaults != null) {
+            check.range("--warmup-faults", warmupFaults, 0, maxPages);
+        }
+        check.range("--spin-window-us", spinWindowMicros, 0, 1_000_000, "us");
+        for (String op : ops != null ? ops : List.<String>of()) {
+            try {
+                Operation.parse(op);
+            } catch (IllegalArgumentException e) {
+                throw check.refuse("--ops", op, "copy, zeropage, move, wp, continue, floor");
+            }
+        }
+        for (String strategy : strategies != null ? strategies : List.<String>of()) {
+            try {
+                Strategy.parse(strategy);
+            } catch (IllegalArgumentException e) {
+                throw check.refuse("--strategies", strategy, "block, spin, spin-then-block");
+            }
+        }
+        Settings settings = settings();
+        if ((long) settings.faults() + settings.warmupFaults() > maxPages) {
+            throw check.refuse("--faults", settings.faults() + " (+ " + settings.warmupFaults() + " warm-up)",
+                    "at most " + maxPages + " faults per run, warm-up included");
+        }
+        check.creatableDirectory("--out", dir).freeSpace("--out", dir, 64L << 20);
+        if (cacheDir != null) {
+            check.creatableDirectory("--cache-dir", cacheDir);
+        }
+        return settings;
     }
 
     Settings settings() {
@@ -107,6 +149,6 @@ public final class FaultBenchCommand implements Callable<Integer> {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
-        System.exit(new CommandLine(new FaultBenchCommand()).execute(args));
+        System.exit(io.uffd4j.pager.cli.options.CommandLines.configure(new CommandLine(new FaultBenchCommand())).execute(args));
     }
 }

@@ -18,8 +18,11 @@ import org.HdrHistogram.Histogram;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
+import io.uffd4j.pager.cli.options.Refusal;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -70,16 +73,26 @@ public final class LazyBench implements Callable<Integer> {
     @Option(names = "--quick", description = "Small sizes and one run (a smoke run of the whole harness)")
     boolean quick;
 
-    @Option(names = "--sizes-mib", split = ",", description = "Image sizes in MiB (default 1024,4096; quick 64,256)")
+    static final long MAX_SIZE_MIB = 65536;
+    /** Images of the latency and replay sections (at most 32768 pages of 4 KiB) next to the largest restore image. */
+    static final long WORK_MARGIN = 256L << 20;
+    static final List<String> SECTIONS = List.of("restore", "latency", "replay");
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--sizes-mib", split = ",", paramLabel = "MIB", description = "Image sizes in MiB, each 1 to 65536 "
+            + "(default 1024,4096; quick 64,256)")
     List<Long> sizesMib;
 
-    @Option(names = "--runs", description = "Runs per measurement (default 3; quick 1)")
+    @Option(names = "--runs", paramLabel = "N", description = "Runs per measurement: 1 to 100 (default 3; quick 1)")
     Integer runs;
 
-    @Option(names = "--out", description = "Report directory (default: ${DEFAULT-VALUE})", defaultValue = "reports/bench-lazy")
+    @Option(names = "--out", paramLabel = "DIR", description = "Report directory (default: ${DEFAULT-VALUE})", defaultValue = "reports/bench-lazy")
     Path out;
 
-    @Option(names = "--work-dir", description = "Where images are written (default: a temporary directory)")
+    @Option(names = "--work-dir", paramLabel = "DIR", description = "Where images are written, one at a time; its file "
+            + "system needs room for the largest image plus 256 MiB (default: a temporary directory)")
     Path workDir;
 
     @Option(names = "--skip", split = ",", description = "Sections to skip: restore, latency, replay")
@@ -91,6 +104,7 @@ public final class LazyBench implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Long> sizes = sizesMib != null ? sizesMib : quick ? List.of(64L, 256L) : List.of(1024L, 4096L);
         int n = runs != null ? runs : quick ? 1 : 3;
+        checkOptions(sizes, n);
         Files.createDirectories(out);
         Path dir = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("uffd4j-bench-lazy");
         report.put("date", Instant.now().toString());
@@ -132,6 +146,23 @@ public final class LazyBench implements Callable<Integer> {
         System.out.println("report: " + out.resolve("results.json").toAbsolutePath());
         System.out.println(json.writeValueAsString(report.get("goals")));
         return 0;
+    }
+
+    /** Every option checked before the first file is written; a refusal names the option. */
+    private void checkOptions(List<Long> sizes, int n) {
+        Refusal check = Refusal.of(spec).range("--runs", n, 1, 100);
+        for (long mib : sizes) {
+            check.range("--sizes-mib", mib, 1, MAX_SIZE_MIB, "MiB");
+        }
+        for (String section : skip) {
+            if (!SECTIONS.contains(section)) {
+                throw check.refuse("--skip", section, String.join(", ", SECTIONS));
+            }
+        }
+        Path work = workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir"));
+        long largest = skip.contains("restore") ? 0 : sizes.stream().mapToLong(Long::longValue).max().orElse(0) << 20;
+        check.creatableDirectory("--out", out).freeSpace("--out", out, 64L << 20)
+                .creatableDirectory("--work-dir", work).freeSpace("--work-dir", work, largest + WORK_MARGIN);
     }
 
     /** Fills and touches a few regions so that the pager's and this JVM's code is compiled before measuring. */
@@ -596,6 +627,6 @@ public final class LazyBench implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new picocli.CommandLine(new LazyBench()).execute(args));
+        System.exit(io.uffd4j.pager.cli.options.CommandLines.configure(new picocli.CommandLine(new LazyBench())).execute(args));
     }
 }

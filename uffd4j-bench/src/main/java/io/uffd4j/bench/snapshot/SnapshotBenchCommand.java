@@ -3,6 +3,7 @@ package io.uffd4j.bench.snapshot;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.uffd4j.bench.support.CProgram;
+import io.uffd4j.pager.cli.options.Refusal;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -35,23 +36,27 @@ import java.util.stream.Collectors;
                 + "total time; then uffd4j's incremental snapshot after 1%% of the pages changed.",
                 "Writes results.json and PNG plots to the report directory."})
 public final class SnapshotBenchCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--quick", description = "One run of 256 MiB (a smoke test, not a measurement).")
     boolean quick;
 
-    @Option(names = "--sizes", split = ",", paramLabel = "MIB", description = "Region sizes in MiB (default 1024,4096).")
+    @Option(names = "--sizes", split = ",", paramLabel = "MIB", description = "Region sizes in MiB, each 1 to 65536 (default 1024,4096).")
     List<Long> sizesMiB;
 
     @Option(names = "--workloads", split = ",", paramLabel = "W",
             description = "write-heavy, read-heavy (default: both).")
     List<String> workloads;
 
-    @Option(names = "--runs", description = "Runs per configuration (default 3, quick 1).")
+    @Option(names = "--runs", paramLabel = "N", description = "Runs per configuration: 1 to 100 (default 3, quick 1).")
     Integer runs;
 
-    @Option(names = "--buffer-mib", defaultValue = "64", description = "uffd4j's snapshot buffer in MiB (default 64).")
+    @Option(names = "--buffer-mib", defaultValue = "64", paramLabel = "MIB", description = "uffd4j's snapshot buffer in MiB: 1 to 4096 (default 64).")
     long bufferMiB;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Report directory (default reports/bench-snapshot/<timestamp>).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Report directory; the images of a run are written there too, "
+            + "so it needs room for twice the largest size (default reports/bench-snapshot/<timestamp>).")
     Path out;
 
     @Option(names = "--cache-dir", paramLabel = "DIR", description = "Where the C reference is cached.")
@@ -59,16 +64,29 @@ public final class SnapshotBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<Long> sizes = (sizesMiB != null ? sizesMiB : quick ? List.of(256L) : List.of(1024L, 4096L))
-                .stream().map(m -> m * SnapshotBench.MIB).toList();
+        List<Long> sizesInMiB = sizesMiB != null ? sizesMiB : quick ? List.of(256L) : List.of(1024L, 4096L);
+        Refusal check = Refusal.of(spec);
+        for (long mib : sizesInMiB) {
+            check.range("--sizes", mib, 1, 65536, "MiB");
+        }
+        List<Long> sizes = sizesInMiB.stream().map(m -> m * SnapshotBench.MIB).toList();
         List<String> w = workloads != null ? workloads : List.of("write-heavy", "read-heavy");
         for (String x : w) {
             if (!x.equals("write-heavy") && !x.equals("read-heavy")) {
-                throw new CommandLine.ParameterException(new CommandLine(this), "unknown workload " + x);
+                throw check.refuse("--workloads", x, "write-heavy, read-heavy");
             }
         }
+        if (runs != null) {
+            check.range("--runs", runs, 1, 100);
+        }
+        check.range("--buffer-mib", bufferMiB, 1, 4096, "MiB");
         Path dir = out != null ? out : Path.of("reports", "bench-snapshot",
                 DateTimeFormatter.ISO_INSTANT.format(Instant.now()).replace(':', '-'));
+        long largest = sizes.stream().mapToLong(Long::longValue).max().orElse(0);
+        check.creatableDirectory("--out", dir).freeSpace("--out", dir, 2 * largest + (64L << 20));
+        if (cache != null) {
+            check.creatableDirectory("--cache-dir", cache);
+        }
         Files.createDirectories(dir);
         Path scratch = Files.createTempDirectory(dir.toAbsolutePath(), "scratch-");
         SnapshotBench.Settings s = new SnapshotBench.Settings(sizes, w, runs != null ? runs : quick ? 1 : 3,
@@ -192,6 +210,6 @@ public final class SnapshotBenchCommand implements Callable<Integer> {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
-        System.exit(new CommandLine(new SnapshotBenchCommand()).execute(args));
+        System.exit(io.uffd4j.pager.cli.options.CommandLines.configure(new CommandLine(new SnapshotBenchCommand())).execute(args));
     }
 }

@@ -25,6 +25,9 @@ public final class LazyRestoreDemo {
      * Returns true when the restored region matches the image.
      */
     public static boolean run(PrintStream out, int megabytes) throws IOException, InterruptedException {
+        if (megabytes < 1) {
+            throw new IllegalArgumentException("megabytes " + megabytes + " is out of range (accepted: 1 or more)");
+        }
         Path dir = Files.createTempDirectory("uffd4j-demo");
         Path image = dir.resolve("demo.img");
         try {

@@ -5,13 +5,17 @@ import io.uffd4j.pager.LazyRegion;
 import io.uffd4j.pager.Pager;
 import io.uffd4j.pager.Prefetch;
 import io.uffd4j.pager.RegionStats;
+import io.uffd4j.pager.cli.options.CommandLines;
+import io.uffd4j.pager.cli.options.Refusal;
 import io.uffd4j.pager.source.SourceSpec;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -37,7 +41,14 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 @Command(name = "restore", mixinStandardHelpOptions = true,
         description = "Map an image lazily through the out-of-process pager, show the fill, verify the result.")
 public final class RestoreCommand implements Callable<Integer> {
-    @Parameters(index = "0", description = "Raw image file (per-page checksums are used if IMAGE.crc32c exists)")
+    /** Prefetch policies a restore from the command line can use (REPLAY needs a recorded first-touch order). */
+    public static final String PREFETCH_ACCEPTED = "NONE, SEQUENTIAL or POSTCOPY";
+    public static final int MAX_TOUCHES_PER_SECOND = 1_000_000;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "Raw image file, not empty (per-page checksums are used if IMAGE.crc32c exists)")
     Path image;
 
     @Option(names = "--prefetch", description = "NONE, SEQUENTIAL, POSTCOPY (default: ${DEFAULT-VALUE})", defaultValue = "SEQUENTIAL")
@@ -46,11 +57,11 @@ public final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--backing", description = "PRIVATE_ANONYMOUS or SHARED_MEMFD (default: ${DEFAULT-VALUE})", defaultValue = "PRIVATE_ANONYMOUS")
     Backing backing;
 
-    @Option(names = "--socket", description = "Use a running pager daemon instead of launching one")
+    @Option(names = "--socket", paramLabel = "PATH", description = "Use the running pager daemon listening there instead of launching one")
     Path socket;
 
-    @Option(names = "--touches-per-second", description = "Random page reads the demo reader makes while the fill runs (default: ${DEFAULT-VALUE})",
-            defaultValue = "2000")
+    @Option(names = "--touches-per-second", paramLabel = "N", description = "Random page reads the demo reader makes while the fill runs: "
+            + "0 to 1000000 (default: ${DEFAULT-VALUE})", defaultValue = "2000")
     int touchesPerSecond;
 
     @Option(names = "--no-progress", description = "Print plain lines instead of a progress bar")
@@ -58,7 +69,47 @@ public final class RestoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return restore(image, prefetch, backing, socket, touchesPerSecond, !noProgress, System.out) ? 0 : 1;
+        checkOptions(Refusal.of(spec), prefetch, socket, touchesPerSecond);
+        checkRawImage(Refusal.of(spec), image);
+        boolean ok = restore(image, prefetch, backing, socket, touchesPerSecond, !noProgress, System.out);
+        return ok ? 0 : mismatch(spec);
+    }
+
+    /** The options every restore command shares, checked before anything starts. */
+    public static void checkOptions(Refusal check, Prefetch prefetch, Path socket, int touchesPerSecond) {
+        if (prefetch == Prefetch.REPLAY) {
+            throw check.refuse("--prefetch", prefetch, PREFETCH_ACCEPTED);
+        }
+        check.range("--touches-per-second", touchesPerSecond, 0, MAX_TOUCHES_PER_SECOND);
+        if (socket != null) {
+            check.socket("--socket", socket, true);
+        }
+    }
+
+    /** {@code image} must be a readable, non-empty regular file. */
+    public static void checkRawImage(Refusal check, Path image) {
+        String accepted = "a readable, non-empty image file";
+        if (!Files.exists(image)) {
+            throw check.refuseParameter("IMAGE", image, "no such file", accepted);
+        }
+        if (!Files.isRegularFile(image) || !Files.isReadable(image)) {
+            throw check.refuseParameter("IMAGE", image, "not a readable regular file", accepted);
+        }
+        try {
+            if (Files.size(image) == 0) {
+                throw check.refuseParameter("IMAGE", image, "the file is empty", accepted);
+            }
+        } catch (IOException e) {
+            throw check.refuseParameter("IMAGE", image, e.getMessage(), accepted);
+        }
+    }
+
+    /** A restore whose region did not match: one line on stderr (the details are on stdout), exit code 1. */
+    public static int mismatch(CommandSpec spec) {
+        spec.commandLine().getErr().println(spec.qualifiedName() + ": failed: the restored region does not match the image"
+                + " or pages failed (see above)");
+        spec.commandLine().getErr().flush();
+        return CommandLines.FAILURE;
     }
 
     /** Checks a restored region against what it was restored from. */
@@ -195,6 +246,6 @@ public final class RestoreCommand implements Callable<Integer> {
 
     /** Standalone entry point (the {@code ./uffd4j} launcher wires this command as a subcommand). */
     public static void main(String[] args) {
-        System.exit(new picocli.CommandLine(new RestoreCommand()).execute(args));
+        System.exit(CommandLines.configure(new picocli.CommandLine(new RestoreCommand())).execute(args));
     }
 }

@@ -2,6 +2,8 @@ package io.uffd4j.snapshot.cli;
 
 import io.uffd4j.pager.LazyRegion;
 import io.uffd4j.pager.Pager;
+import io.uffd4j.pager.cli.options.CommandLines;
+import io.uffd4j.pager.cli.options.Refusal;
 import io.uffd4j.pager.source.SourceSpec;
 import io.uffd4j.snapshot.Quiesce;
 import io.uffd4j.snapshot.SnapshotResult;
@@ -12,7 +14,9 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -35,26 +39,41 @@ import java.util.concurrent.TimeUnit;
                 + "without fork(): write-protect, copy-on-write in the pager, incremental with WP_ASYNC + PAGEMAP_SCAN.",
                 "Every image is then proven equal to the region at its instant. Images are left in --out."})
 public final class SnapshotCommand implements java.util.concurrent.Callable<Integer> {
-    @Option(names = "--size-mib", defaultValue = "256", description = "Region size in MiB (default: ${DEFAULT-VALUE})")
-    int sizeMiB;
+    static final int MAX_SIZE_MIB = 65536;
+    static final int MAX_WRITERS = 256;
+    static final int MAX_DELTAS = 1000;
+    static final long MAX_INTERVAL_MS = 3_600_000;
+    static final long MAX_BUFFER_MIB = 4096;
 
-    @Option(names = "--writers", defaultValue = "4", description = "Writer threads (default: ${DEFAULT-VALUE})")
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--size-mib", defaultValue = "256", paramLabel = "MIB",
+            description = "Region size in MiB: 1 to 65536 (default: ${DEFAULT-VALUE})")
+    long sizeMiB;
+
+    @Option(names = "--writers", defaultValue = "4", paramLabel = "N", description = "Writer threads: 1 to 256, "
+            + "at most one per 4 KiB page of the region (default: ${DEFAULT-VALUE})")
     int writers;
 
-    @Option(names = "--deltas", defaultValue = "2", description = "Incremental snapshots after the full one (default: ${DEFAULT-VALUE})")
+    @Option(names = "--deltas", defaultValue = "2", paramLabel = "N",
+            description = "Incremental snapshots after the full one: 0 to 1000 (default: ${DEFAULT-VALUE})")
     int deltas;
 
-    @Option(names = "--interval-ms", defaultValue = "500", description = "Time between snapshots (default: ${DEFAULT-VALUE})")
+    @Option(names = "--interval-ms", defaultValue = "500", paramLabel = "MS",
+            description = "Time between snapshots: 0 to 3600000 (default: ${DEFAULT-VALUE})")
     long intervalMs;
 
-    @Option(names = "--buffer-mib", defaultValue = "64", description = "Snapshot buffer in MiB (default: ${DEFAULT-VALUE})")
+    @Option(names = "--buffer-mib", defaultValue = "64", paramLabel = "MIB",
+            description = "Snapshot buffer in MiB: 1 to 4096 (default: ${DEFAULT-VALUE})")
     long bufferMiB;
 
     @Option(names = "--quiesce", defaultValue = "STOP_PROCESS",
             description = "STOP_PROCESS (exact) or NONE (like fork()) (default: ${DEFAULT-VALUE})")
     Quiesce quiesce;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Where the images go (default: reports/snapshots/<timestamp>)")
+    @Option(names = "--out", paramLabel = "DIR", description = "Where the images go; its file system needs room for "
+            + "(1 + deltas) x the region size (default: reports/snapshots/<timestamp>)")
     Path out;
 
     @Option(names = "--no-progress", description = "Print plain lines instead of a progress bar")
@@ -64,10 +83,30 @@ public final class SnapshotCommand implements java.util.concurrent.Callable<Inte
     public Integer call() throws Exception {
         Path dir = out != null ? out : Path.of("reports", "snapshots",
                 DateTimeFormatter.ISO_INSTANT.format(Instant.now()).replace(':', '-'));
+        StampedWriters.Layout layout = checkedLayout(dir);
         Files.createDirectories(dir);
-        StampedWriters.Layout layout = new StampedWriters.Layout((int) ((sizeMiB << 20) / StampedWriters.PAGE) - 1,
-                writers, new SplittableRandom().nextLong());
-        return run(layout, dir, deltas, intervalMs, bufferMiB << 20, quiesce, !noProgress, System.out).isEmpty() ? 1 : 0;
+        if (run(layout, dir, deltas, intervalMs, bufferMiB << 20, quiesce, !noProgress, System.out).isEmpty()) {
+            spec.commandLine().getErr().println(spec.qualifiedName() + ": failed: an image is not equal to the region "
+                    + "at its instant (see above)");
+            return CommandLines.FAILURE;
+        }
+        return 0;
+    }
+
+    /** Checks every option (nothing is written yet) and lays the region out for the writers. */
+    StampedWriters.Layout checkedLayout(Path dir) {
+        long regionBytes = sizeMiB << 20;
+        // Every check before the first file: a full image and each delta can hold the whole region.
+        Refusal.of(spec)
+                .range("--size-mib", sizeMiB, 1, MAX_SIZE_MIB, "MiB")
+                .range("--writers", writers, 1, Math.min(MAX_WRITERS, regionBytes / StampedWriters.PAGE - 1))
+                .range("--deltas", deltas, 0, MAX_DELTAS)
+                .range("--interval-ms", intervalMs, 0, MAX_INTERVAL_MS, "ms")
+                .range("--buffer-mib", bufferMiB, 1, MAX_BUFFER_MIB, "MiB")
+                .creatableDirectory("--out", dir)
+                .freeSpace("--out", dir, regionBytes * (1 + deltas));
+        return new StampedWriters.Layout((int) (regionBytes / StampedWriters.PAGE) - 1, writers,
+                new SplittableRandom().nextLong());
     }
 
     /**
@@ -140,7 +179,7 @@ public final class SnapshotCommand implements java.util.concurrent.Callable<Inte
     }
 
     public static void main(String[] args) {
-        System.exit(new picocli.CommandLine(new SnapshotCommand()).execute(args));
+        System.exit(CommandLines.configure(new picocli.CommandLine(new SnapshotCommand())).execute(args));
     }
 
     static void deleteQuietly(List<Path> files) {

@@ -3,12 +3,17 @@ package io.uffd4j.snapshot.cli;
 import io.uffd4j.pager.Backing;
 import io.uffd4j.pager.Prefetch;
 import io.uffd4j.pager.cli.RestoreCommand;
+import io.uffd4j.pager.cli.options.CommandLines;
+import io.uffd4j.pager.cli.options.Refusal;
 import io.uffd4j.snapshot.SnapshotImageSource;
+import io.uffd4j.snapshot.image.CorruptImageException;
 import io.uffd4j.snapshot.image.ImageFormat;
 import io.uffd4j.snapshot.image.SnapshotChain;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -26,7 +31,11 @@ import java.util.concurrent.Callable;
                 "IMAGE is a snapshot image (*.u4snap: the newest of a chain of deltas restores the whole chain) "
                         + "or a raw image file (per-page checksums are used if IMAGE.crc32c exists)."})
 public final class SnapshotRestoreCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image to restore")
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image to restore: a complete snapshot image "
+            + "(*.u4snap; a *.partial one is refused) or a non-empty raw image file")
     Path image;
 
     @Option(names = "--prefetch", description = "NONE, SEQUENTIAL, POSTCOPY (default: ${DEFAULT-VALUE})", defaultValue = "SEQUENTIAL")
@@ -35,11 +44,11 @@ public final class SnapshotRestoreCommand implements Callable<Integer> {
     @Option(names = "--backing", description = "PRIVATE_ANONYMOUS or SHARED_MEMFD (default: ${DEFAULT-VALUE})", defaultValue = "PRIVATE_ANONYMOUS")
     Backing backing;
 
-    @Option(names = "--socket", description = "Use a running pager daemon instead of launching one")
+    @Option(names = "--socket", paramLabel = "PATH", description = "Use the running pager daemon listening there instead of launching one")
     Path socket;
 
-    @Option(names = "--touches-per-second", defaultValue = "2000",
-            description = "Random page reads a reader makes while the fill runs (default: ${DEFAULT-VALUE})")
+    @Option(names = "--touches-per-second", defaultValue = "2000", paramLabel = "N",
+            description = "Random page reads a reader makes while the fill runs: 0 to 1000000 (default: ${DEFAULT-VALUE})")
     int touchesPerSecond;
 
     @Option(names = "--no-progress", description = "Print plain lines instead of a progress bar")
@@ -47,13 +56,38 @@ public final class SnapshotRestoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return restore(image, prefetch, backing, socket, touchesPerSecond, !noProgress, System.out) ? 0 : 1;
+        Refusal check = Refusal.of(spec);
+        RestoreCommand.checkOptions(check, prefetch, socket, touchesPerSecond);
+        RestoreCommand.checkRawImage(check, image);
+        if (ImageFormat.isSnapshotFile(image)) {
+            checkSnapshot(check, image);
+        }
+        boolean ok = restore(image, prefetch, backing, socket, touchesPerSecond, !noProgress, System.out);
+        return ok ? 0 : RestoreCommand.mismatch(spec);
+    }
+
+    /** A snapshot file must be a complete, valid chain: a partial or corrupt one is refused, never restored as raw bytes. */
+    static void checkSnapshot(Refusal check, Path image) {
+        String accepted = "a complete snapshot image (*" + ImageFormat.EXTENSION + ", the newest of its chain) or a raw image";
+        if (!image.getFileName().toString().endsWith(ImageFormat.EXTENSION)) {
+            String problem = image.getFileName().toString().endsWith(ImageFormat.PARTIAL_SUFFIX)
+                    ? "a partial snapshot image: its snapshot did not complete"
+                    : "a snapshot image not named *" + ImageFormat.EXTENSION;
+            throw check.refuseParameter("IMAGE", image, problem, accepted);
+        }
+        try (SnapshotChain chain = SnapshotChain.open(image)) {
+            chain.header();
+        } catch (CorruptImageException e) {
+            throw check.refuseParameter("IMAGE", image, e.getMessage(), accepted);
+        } catch (IOException e) {
+            throw check.refuseParameter("IMAGE", image, "cannot be read: " + e.getMessage(), accepted);
+        }
     }
 
     /** Restores and verifies a snapshot image or a raw image; true when the region matches it. */
     public static boolean restore(Path image, Prefetch prefetch, Backing backing, Path socket, int touches,
                                   boolean progress, PrintStream out) throws IOException, InterruptedException {
-        if (!image.getFileName().toString().endsWith(ImageFormat.EXTENSION)) {
+        if (!ImageFormat.isSnapshotFile(image)) {
             return RestoreCommand.restore(image, prefetch, backing, socket, touches, progress, out);
         }
         long size;
@@ -86,6 +120,6 @@ public final class SnapshotRestoreCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new picocli.CommandLine(new SnapshotRestoreCommand()).execute(args));
+        System.exit(CommandLines.configure(new picocli.CommandLine(new SnapshotRestoreCommand())).execute(args));
     }
 }

@@ -18,6 +18,9 @@ public final class SnapshotStory {
     private SnapshotStory() {}
 
     public static boolean run(PrintStream out, int megabytes) throws Exception {
+        if (megabytes < 1 || megabytes > 65536) {
+            throw new IllegalArgumentException("megabytes " + megabytes + " is out of range (accepted: 1 to 65536)");
+        }
         Path dir = Files.createTempDirectory("uffd4j-story");
         List<Path> images = List.of();
         try {

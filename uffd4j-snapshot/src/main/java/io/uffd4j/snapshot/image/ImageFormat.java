@@ -36,6 +36,22 @@ public final class ImageFormat {
     static final long STATE_SHIFT = 62;
     static final long BLOCK_MASK = (1L << STATE_SHIFT) - 1;
 
+    /**
+     * Whether {@code path} is meant to be a snapshot image: named {@code *.u4snap} or {@code *.partial}, or
+     * starting with the header magic (a renamed image). Such a file is never restored as raw bytes.
+     */
+    public static boolean isSnapshotFile(java.nio.file.Path path) {
+        String name = path.getFileName() == null ? "" : path.getFileName().toString();
+        if (name.endsWith(EXTENSION) || name.endsWith(PARTIAL_SUFFIX)) {
+            return true;
+        }
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(path)) {
+            return java.util.Arrays.equals(in.readNBytes(MAGIC.length), MAGIC);
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     static long dataOffset(int pageSize) {
         return Math.max(HEADER_SIZE, pageSize);
     }
