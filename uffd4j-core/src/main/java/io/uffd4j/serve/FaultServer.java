@@ -53,6 +53,7 @@ public final class FaultServer implements AutoCloseable {
     final FaultServerListener listener;
     final WaitStrategy waitStrategy;
     final FailurePolicy failurePolicy;
+    final int retryCapacity;
     final ServedRange[] ranges;
     final Counters counters = new Counters();
     /** Longest service time the histogram tracks; longer ones are recorded as this. */
@@ -132,6 +133,7 @@ public final class FaultServer implements AutoCloseable {
         private int threads = 1;
         private int batchSize = 64;
         private Duration drainTimeout = Duration.ofSeconds(30);
+        private int retryCapacity = 1024;
 
         private Builder(Userfaultfd uffd) {
             this.uffd = Objects.requireNonNull(uffd);
@@ -221,6 +223,15 @@ public final class FaultServer implements AutoCloseable {
             return this;
         }
 
+        /** Faults each handler thread can hold for a later retry (default 1024); small values let tests overflow it. */
+        Builder retryCapacity(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("retry capacity must be at least 1, was " + n);
+            }
+            this.retryCapacity = n;
+            return this;
+        }
+
         public FaultServer start() {
             if (handler == null) {
                 throw new IllegalStateException("a FaultServer needs a handler");
@@ -242,6 +253,7 @@ public final class FaultServer implements AutoCloseable {
         this.listener = b.listener;
         this.waitStrategy = b.waitStrategy;
         this.failurePolicy = b.failurePolicy;
+        this.retryCapacity = b.retryCapacity;
         this.drainTimeout = b.drainTimeout;
         this.ranges = new ServedRange[b.mappings.size() + b.remotes.size()];
         int registered = 0;
