@@ -154,7 +154,10 @@ public final class FaultServer implements AutoCloseable {
                         "serve refused for " + mapping + ": CHECKED guarded access makes the kernel take the faults, "
                         + "which a user-mode-only userfaultfd does not report; use DIRECT");
             }
-            mappings.add(Objects.requireNonNull(mapping));
+            if (mappings.contains(Objects.requireNonNull(mapping))) {
+                throw new IllegalArgumentException("serve refused: " + mapping + " is already in this server");
+            }
+            mappings.add(mapping);
             modes.add(Set.copyOf(registerModes));
             accessModes.add(accessMode != null ? accessMode
                     : uffd.userModeOnly() ? GuardedMemory.Mode.DIRECT : GuardedMemory.Mode.CHECKED);
@@ -256,6 +259,7 @@ public final class FaultServer implements AutoCloseable {
         this.retryCapacity = b.retryCapacity;
         this.drainTimeout = b.drainTimeout;
         this.ranges = new ServedRange[b.mappings.size() + b.remotes.size()];
+        int entered = 0;
         int registered = 0;
         EventFd stopFd = EventFd.create();
         try {
@@ -265,13 +269,16 @@ public final class FaultServer implements AutoCloseable {
                     // Its address range may belong to a newer mapping by now: never register it.
                     throw new ClosedException("serve", "serve refused: " + m + " is closed");
                 }
+                // Claimed before registering: a mapping another server serves must not be registered (nor,
+                // on rollback, unregistered) by this one.
+                MappingBridge.ops().enterServedInProcess(m);
+                entered++;
                 Registration r = uffd.register(m.address(), m.size(), b.modes.get(i));
                 registered++;
-                MappingBridge.ops().enterServedInProcess(m);
                 GuardedMemory.Mode mode = b.accessModes.get(i);
                 boolean poison = failurePolicy.onGiveUp() == FailurePolicy.GiveUp.POISON
                         && mode == GuardedMemory.Mode.CHECKED;
-                ranges[i] = new ServedRange(m.address(), m.size(), m.pageSize(), m, r, new GuardedMemory(m, mode),
+                ranges[i] = new ServedRange(m.address(), m.size(), m.pageSize(), m, r, new GuardedMemory(m, mode, uffd),
                         poison, true);
             }
             for (int i = 0; i < b.remotes.size(); i++) {
@@ -282,11 +289,10 @@ public final class FaultServer implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             for (int i = 0; i < registered; i++) {
-                Mapping m = b.mappings.get(i);
-                safeUnregister(m);
-                if (ranges[i] != null) {
-                    MappingBridge.ops().leaveServedInProcess(m);
-                }
+                safeUnregister(b.mappings.get(i));
+            }
+            for (int i = 0; i < entered; i++) {
+                MappingBridge.ops().leaveServedInProcess(b.mappings.get(i));
             }
             stopFd.close();
             throw e;
