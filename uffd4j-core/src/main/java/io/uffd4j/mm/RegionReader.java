@@ -137,7 +137,7 @@ public final class RegionReader {
                 }
                 reason = "the kernel could not read it (EFAULT) although a Java load succeeded";
             } catch (InternalError e) {
-                reason = "the page failed: " + e.getMessage();
+                reason = "poisoned: the kernel's copy got EFAULT and a load got SIGBUS (" + e.getMessage() + ")";
             }
             failed.add(new FailedPage(at, pageEnd - pos, reason));
             pos = pageEnd;

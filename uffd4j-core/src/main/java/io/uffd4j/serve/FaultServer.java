@@ -42,7 +42,11 @@ import java.util.concurrent.atomic.LongAdder;
  * needs a handler in another process (module uffd4j-pager).
  *
  * <p>Closing the server drains guarded accesses, stops the threads and unregisters the ranges; it does
- * not close the userfaultfd or the mappings, which the caller owns.
+ * not close the userfaultfd or the mappings, which the caller owns. Close the server first: once the
+ * userfaultfd is closed the kernel no longer serves the ranges, and guarded access throws
+ * {@code ClosedException}. A mapping is served by one server at a time; a second one is refused.
+ * A fault is never dropped: when a handler thread's retry queue is full, a fault to retry is poisoned
+ * where the policy allows it, else woken so that the kernel reports it again.
  */
 public final class FaultServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(FaultServer.class.getName());

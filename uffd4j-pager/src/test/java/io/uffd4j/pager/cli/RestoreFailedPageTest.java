@@ -42,7 +42,7 @@ class RestoreFailedPageTest {
         assertNull(r.hsErr(), () -> "the JVM crashed: " + r.describe());
         assertEquals(0, r.exitCode(), r::describe);
         assertTrue(r.output().contains("RESTORE RESULT false"), r::describe);
-        assertTrue(r.output().contains("verify: page at offset " + FLIPPED_PAGE * PAGE + " failed"), r::describe);
+        assertTrue(r.output().contains("verify: page at offset " + FLIPPED_PAGE * PAGE + " failed: poisoned"), r::describe);
         assertTrue(r.output().contains("failure: page at offset " + FLIPPED_PAGE * PAGE), r::describe);
     }
 
