@@ -254,11 +254,10 @@ final class HandlerLoop implements Runnable {
             return;
         }
         long page = address & -range.pageSize;
-        String full = "the retry queue of " + Thread.currentThread().getName() + " is full (" + retries.size()
-                + " faults wait for another attempt)";
         if (range.poisonOnGiveUp && kind != FaultKind.WRITE_PROTECT) {
             server.counters.gaveUp.increment();
             boolean poisoned = poison(range, address);
+            String full = retryQueueFull();
             Throwable why = new IllegalStateException(full, failure);
             LOG.log(System.Logger.Level.ERROR, "gave up on the fault at 0x" + Long.toHexString(address) + ": " + full
                     + (poisoned ? "; the page is poisoned and accesses to it fail" : "; waking it to fault again"));
@@ -268,9 +267,14 @@ final class HandlerLoop implements Runnable {
             }
         } else if (System.nanoTime() - lastOverflowLog > OVERFLOW_LOG_INTERVAL_NANOS) {
             lastOverflowLog = System.nanoTime();
-            LOG.log(System.Logger.Level.WARNING, full + "; faults that find it full are woken to fault again");
+            LOG.log(System.Logger.Level.WARNING, retryQueueFull() + "; faults that find it full are woken to fault again");
         }
         wakeQuietly(page, range.pageSize);
+    }
+
+    private String retryQueueFull() {
+        return "the retry queue of " + Thread.currentThread().getName() + " is full (" + retries.size()
+                + " faults wait for another attempt)";
     }
 
     private void notifyGaveUp(PageFault record, Throwable failure, boolean poisoned) {
