@@ -244,6 +244,12 @@ public final class Mapping implements AutoCloseable {
 
     private synchronized void enterServed() {
         ensureOpen("serve");
+        if (servedInProcess > 0) {
+            // Two servers on one userfaultfd would both be accepted by the kernel, and the first to close
+            // would unregister the range under the other: its never-served pages would then read as zeros.
+            throw new IllegalStateException("serve refused: " + this + " is already served by a fault server of "
+                    + "this JVM; close that server first");
+        }
         servedInProcess++;
         invalidateViewLocked();
     }

@@ -42,7 +42,11 @@ import java.util.concurrent.atomic.LongAdder;
  * needs a handler in another process (module uffd4j-pager).
  *
  * <p>Closing the server drains guarded accesses, stops the threads and unregisters the ranges; it does
- * not close the userfaultfd or the mappings, which the caller owns.
+ * not close the userfaultfd or the mappings, which the caller owns. Close the server first: once the
+ * userfaultfd is closed the kernel no longer serves the ranges, and guarded access throws
+ * {@code ClosedException}. A mapping is served by one server at a time; a second one is refused.
+ * A fault is never dropped: when a handler thread's retry queue is full, a fault to retry is poisoned
+ * where the policy allows it, else woken so that the kernel reports it again.
  */
 public final class FaultServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(FaultServer.class.getName());
@@ -53,6 +57,7 @@ public final class FaultServer implements AutoCloseable {
     final FaultServerListener listener;
     final WaitStrategy waitStrategy;
     final FailurePolicy failurePolicy;
+    final int retryCapacity;
     final ServedRange[] ranges;
     final Counters counters = new Counters();
     /** Longest service time the histogram tracks; longer ones are recorded as this. */
@@ -132,6 +137,7 @@ public final class FaultServer implements AutoCloseable {
         private int threads = 1;
         private int batchSize = 64;
         private Duration drainTimeout = Duration.ofSeconds(30);
+        private int retryCapacity = 1024;
 
         private Builder(Userfaultfd uffd) {
             this.uffd = Objects.requireNonNull(uffd);
@@ -156,7 +162,10 @@ public final class FaultServer implements AutoCloseable {
                         "serve refused for " + mapping + ": CHECKED guarded access makes the kernel take the faults, "
                         + "which a user-mode-only userfaultfd does not report; use DIRECT");
             }
-            mappings.add(Objects.requireNonNull(mapping));
+            if (mappings.contains(Objects.requireNonNull(mapping))) {
+                throw new IllegalArgumentException("serve refused: " + mapping + " is already in this server");
+            }
+            mappings.add(mapping);
             modes.add(Set.copyOf(registerModes));
             accessModes.add(accessMode != null ? accessMode
                     : uffd.userModeOnly() ? GuardedMemory.Mode.DIRECT : GuardedMemory.Mode.CHECKED);
@@ -229,6 +238,15 @@ public final class FaultServer implements AutoCloseable {
             return this;
         }
 
+        /** Faults each handler thread can hold for a later retry (default 1024); small values let tests overflow it. */
+        Builder retryCapacity(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("retry capacity must be at least 1, was " + n);
+            }
+            this.retryCapacity = n;
+            return this;
+        }
+
         public FaultServer start() {
             if (handler == null) {
                 throw new IllegalStateException("a FaultServer needs a handler");
@@ -250,8 +268,10 @@ public final class FaultServer implements AutoCloseable {
         this.listener = b.listener;
         this.waitStrategy = b.waitStrategy;
         this.failurePolicy = b.failurePolicy;
+        this.retryCapacity = b.retryCapacity;
         this.drainTimeout = b.drainTimeout;
         this.ranges = new ServedRange[b.mappings.size() + b.remotes.size()];
+        int entered = 0;
         int registered = 0;
         EventFd stopFd = EventFd.create();
         try {
@@ -261,13 +281,16 @@ public final class FaultServer implements AutoCloseable {
                     // Its address range may belong to a newer mapping by now: never register it.
                     throw new ClosedException("serve", "serve refused: " + m + " is closed");
                 }
+                // Claimed before registering: a mapping another server serves must not be registered (nor,
+                // on rollback, unregistered) by this one.
+                MappingBridge.ops().enterServedInProcess(m);
+                entered++;
                 Registration r = uffd.register(m.address(), m.size(), b.modes.get(i));
                 registered++;
-                MappingBridge.ops().enterServedInProcess(m);
                 GuardedMemory.Mode mode = b.accessModes.get(i);
                 boolean poison = failurePolicy.onGiveUp() == FailurePolicy.GiveUp.POISON
                         && mode == GuardedMemory.Mode.CHECKED;
-                ranges[i] = new ServedRange(m.address(), m.size(), m.pageSize(), m, r, new GuardedMemory(m, mode),
+                ranges[i] = new ServedRange(m.address(), m.size(), m.pageSize(), m, r, new GuardedMemory(m, mode, uffd),
                         poison, true);
             }
             for (int i = 0; i < b.remotes.size(); i++) {
@@ -278,11 +301,10 @@ public final class FaultServer implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             for (int i = 0; i < registered; i++) {
-                Mapping m = b.mappings.get(i);
-                safeUnregister(m);
-                if (ranges[i] != null) {
-                    MappingBridge.ops().leaveServedInProcess(m);
-                }
+                safeUnregister(b.mappings.get(i));
+            }
+            for (int i = 0; i < entered; i++) {
+                MappingBridge.ops().leaveServedInProcess(b.mappings.get(i));
             }
             stopFd.close();
             throw e;

@@ -1,5 +1,6 @@
 package io.uffd4j.serve;
 
+import io.uffd4j.Userfaultfd;
 import io.uffd4j.error.ClosedException;
 import io.uffd4j.error.Errno;
 import io.uffd4j.error.PageUnavailableException;
@@ -60,11 +61,13 @@ public final class GuardedMemory {
     private final long base;
     private final long size;
     private final Mode mode;
+    private final Userfaultfd uffd;
     private final LongAdder inFlight = new LongAdder();
     private volatile boolean closing;
     private volatile boolean unregistered;
 
-    GuardedMemory(Mapping mapping, Mode mode) {
+    GuardedMemory(Mapping mapping, Mode mode, Userfaultfd uffd) {
+        this.uffd = uffd;
         this.mapping = mapping;
         this.base = mapping.address();
         this.size = mapping.size();
@@ -314,6 +317,20 @@ public final class GuardedMemory {
             inFlight.decrement();
             throw new ClosedException("guarded access", "guarded access refused: the fault server serving " + mapping + " is closed");
         }
+        if (!uffd.isOpen()) {
+            inFlight.decrement();
+            throw userfaultfdClosed("refused");
+        }
+    }
+
+    /**
+     * Closing the userfaultfd drops the registration, and pages never served then read as zeros. The flag
+     * is set before the descriptor is released, so an access that could have seen that sees the flag after.
+     */
+    private ClosedException userfaultfdClosed(String what) {
+        return new ClosedException("guarded access", "guarded access " + what + ": the userfaultfd of the fault "
+                + "server serving " + mapping + " was closed before the server (close the server first); its "
+                + "pages are no longer served");
     }
 
     private void exit() {
@@ -322,6 +339,9 @@ public final class GuardedMemory {
             // The range stopped being served while this access ran: what it saw may not be the served data.
             throw new ClosedException("guarded access", "guarded access failed: the fault server serving " + mapping
                     + " closed during the access; its result was discarded");
+        }
+        if (!uffd.isOpen()) {
+            throw userfaultfdClosed("failed, its result was discarded");
         }
     }
 

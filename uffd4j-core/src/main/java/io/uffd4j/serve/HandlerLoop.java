@@ -26,16 +26,19 @@ final class HandlerLoop implements Runnable {
     private final EventBatch batch;
     private final Resolver resolver;
     private final Fault fault = new Fault();
-    private final RetryQueue retries = new RetryQueue(1024);
+    private final RetryQueue retries;
     private static final Modes<io.uffd4j.PoisonMode> POISON_DONTWAKE = Modes.of(io.uffd4j.PoisonMode.DONTWAKE);
     private final FailurePolicy policy;
     private final long spinNanos;
+    private static final long OVERFLOW_LOG_INTERVAL_NANOS = 1_000_000_000L;
+    private long lastOverflowLog = System.nanoTime() - OVERFLOW_LOG_INTERVAL_NANOS;
 
     HandlerLoop(FaultServer server, int batchSize) {
         this.server = server;
         this.batch = new EventBatch(batchSize);
         this.resolver = server.uffd.newResolver();
         this.policy = server.failurePolicy;
+        this.retries = new RetryQueue(server.retryCapacity);
         this.spinNanos = switch (server.waitStrategy) {
             case WaitStrategy.Block b -> 0;
             case WaitStrategy.Spin s -> Long.MAX_VALUE;
@@ -181,9 +184,7 @@ final class HandlerLoop implements Runnable {
                 outcome = "race";
             } else if (e == Errno.EAGAIN) {
                 server.counters.retries.increment();
-                if (!retries.offer(address, kind, write, tid, attempt, System.nanoTime())) {
-                    LOG.log(System.Logger.Level.WARNING, "retry queue full; dropping " + fault + " after EAGAIN");
-                }
+                retryLater(range, address, kind, write, tid, attempt, System.nanoTime(), null);
                 outcome = "retry";
             } else {
                 failure = resolver.failure();
@@ -218,7 +219,7 @@ final class HandlerLoop implements Runnable {
         }
         long now = System.nanoTime();
         if (attempt < policy.attempts()) {
-            retries.offer(address, kind, write, tid, attempt + 1, now + policy.backoffNanos(attempt));
+            retryLater(range, address, kind, write, tid, attempt + 1, now + policy.backoffNanos(attempt), failure);
             return;
         }
         server.counters.gaveUp.increment();
@@ -238,8 +239,42 @@ final class HandlerLoop implements Runnable {
                 + policy.maxBackoff().toMillis() + " ms"), failure);
         notifyGaveUp(record, failure, poisoned);
         if (!poisoned) {
-            retries.offer(address, kind, write, tid, attempt + 1, now + policy.maxBackoff().toNanos());
+            retryLater(range, address, kind, write, tid, attempt + 1, now + policy.maxBackoff().toNanos(), failure);
         }
+    }
+
+    /**
+     * Queues a fault for another attempt. A fault is never dropped when the queue is full (its thread would
+     * wait in the kernel forever): where the range may be poisoned it is given up (the access fails), otherwise
+     * it is woken without a page, so the thread faults again and the kernel reports the fault anew.
+     */
+    private void retryLater(FaultServer.ServedRange range, long address, FaultKind kind, boolean write, int tid,
+                            int attempt, long dueNanos, Throwable failure) {
+        if (retries.offer(address, kind, write, tid, attempt, dueNanos)) {
+            return;
+        }
+        long page = address & -range.pageSize;
+        if (range.poisonOnGiveUp && kind != FaultKind.WRITE_PROTECT) {
+            server.counters.gaveUp.increment();
+            boolean poisoned = poison(range, address);
+            String full = retryQueueFull();
+            Throwable why = new IllegalStateException(full, failure);
+            LOG.log(System.Logger.Level.ERROR, "gave up on the fault at 0x" + Long.toHexString(address) + ": " + full
+                    + (poisoned ? "; the page is poisoned and accesses to it fail" : "; waking it to fault again"));
+            notifyGaveUp(new PageFault(address, kind, write, tid), why, poisoned);
+            if (poisoned) {
+                return;
+            }
+        } else if (System.nanoTime() - lastOverflowLog > OVERFLOW_LOG_INTERVAL_NANOS) {
+            lastOverflowLog = System.nanoTime();
+            LOG.log(System.Logger.Level.WARNING, retryQueueFull() + "; faults that find it full are woken to fault again");
+        }
+        wakeQuietly(page, range.pageSize);
+    }
+
+    private String retryQueueFull() {
+        return "the retry queue of " + Thread.currentThread().getName() + " is full (" + retries.size()
+                + " faults wait for another attempt)";
     }
 
     private void notifyGaveUp(PageFault record, Throwable failure, boolean poisoned) {

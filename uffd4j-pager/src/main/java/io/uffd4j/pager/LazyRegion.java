@@ -10,6 +10,7 @@ import io.uffd4j.mm.Advice;
 import io.uffd4j.mm.Mapping;
 import io.uffd4j.mm.Memfd;
 import io.uffd4j.mm.PageSizes;
+import io.uffd4j.mm.RegionReader;
 import io.uffd4j.pager.protocol.Message;
 import io.uffd4j.pager.protocol.RegionSpec;
 import io.uffd4j.pager.source.SourceSpec;
@@ -422,6 +423,16 @@ public final class LazyRegion implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /**
+     * Copies [offset, offset + dst.byteSize()) of the region into {@code dst}, naming the pages the pager
+     * gave up on instead of throwing InternalError on them (or crashing, as a CRC32C over the region
+     * would): use it to checksum, compare or save the region. See {@link RegionReader} and
+     * docs/failed-pages.md.
+     */
+    public RegionReader.Result readSafely(long offset, MemorySegment dst) {
+        return RegionReader.read(segment(), offset, dst);
     }
 
     /** Pages the pager gave up on (each poisoned: touching it throws InternalError), and region-wide failures (offset -1). */

@@ -1,5 +1,6 @@
 package io.uffd4j.pager.cli;
 
+import io.uffd4j.mm.RegionReader;
 import io.uffd4j.pager.Backing;
 import io.uffd4j.pager.LazyRegion;
 import io.uffd4j.pager.Pager;
@@ -19,6 +20,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -26,9 +28,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32C;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -128,9 +133,16 @@ public final class RestoreCommand implements Callable<Integer> {
         }
         return restore(SourceSpec.file(image), size, (m, o) -> {
             long want = crcOfFile(image);
-            long got = crcOfSegment(m);
-            o.printf("verify: image CRC32C %08x, region CRC32C %08x: %s%n", want, got, want == got ? "MATCH" : "MISMATCH");
-            return want == got;
+            RegionChecksum got = crcOfRegion(m);
+            if (!got.failedPages().isEmpty()) {
+                o.printf("verify: %d page(s) of the region could not be read, so it cannot match the image: FAILED%n",
+                        got.failedPages().size());
+                got.failedPages().stream().limit(10).forEach(f -> o.printf("verify: page at offset %d failed: %s%n",
+                        f.offset(), f.reason()));
+                return false;
+            }
+            o.printf("verify: image CRC32C %08x, region CRC32C %08x: %s%n", want, got.crc(), want == got.crc() ? "MATCH" : "MISMATCH");
+            return want == got.crc();
         }, prefetch, backing, socket, touchesPerSecond, progressBar, out);
     }
 
@@ -148,12 +160,17 @@ public final class RestoreCommand implements Callable<Integer> {
                     .backing(backing).pager(pager).open()) {
                 MemorySegment m = region.segment();
                 long tOpen = System.nanoTime();
-                byte first = m.get(JAVA_BYTE, 0);
+                byte[] first = new byte[1];
+                // Through RegionReader: page 0 may be a page the pager gave up on.
+                RegionReader.Result firstRead = RegionReader.read(m, 0, MemorySegment.ofArray(first));
                 long tFirst = System.nanoTime();
-                out.printf("pager ready in %.1f ms; region of %d MiB opened in %.2f ms; first access %.3f ms after open (byte 0 = %d)%n",
-                        (tPager - t0) / 1e6, size >> 20, (tOpen - tPager) / 1e6, (tFirst - tOpen) / 1e6, first);
+                out.printf("pager ready in %.1f ms; region of %d MiB opened in %.2f ms; first access %.3f ms after open (%s)%n",
+                        (tPager - t0) / 1e6, size >> 20, (tOpen - tPager) / 1e6, (tFirst - tOpen) / 1e6,
+                        firstRead instanceof RegionReader.Complete ? "byte 0 = " + first[0] : "page 0 failed");
                 AtomicBoolean stop = new AtomicBoolean();
-                Thread reader = Thread.ofPlatform().daemon().name("restore-reader").start(() -> touch(m, size, touchesPerSecond, stop));
+                AtomicLong failedTouches = new AtomicLong();
+                Thread reader = Thread.ofPlatform().daemon().name("restore-reader")
+                        .start(() -> touch(m, size, touchesPerSecond, stop, failedTouches));
                 long pages = region.stats().totalPages();
                 RegionStats s;
                 if (progressBar) {
@@ -175,6 +192,9 @@ public final class RestoreCommand implements Callable<Integer> {
                 }
                 stop.set(true);
                 reader.join();
+                if (failedTouches.get() > 0) {
+                    out.printf("the demo reader met a failed page %d time(s) (InternalError on each touch)%n", failedTouches.get());
+                }
                 out.printf("fully resident %.1f ms after open: %d demand faults, %d pages prefetched, fault service p50 %.1f us p99 %.1f us%n",
                         s.fullyResidentAfterNanos() / 1e6, s.demandFaults(), s.prefetchedPages(), s.faultP50Nanos() / 1e3,
                         s.faultP99Nanos() / 1e3);
@@ -202,19 +222,26 @@ public final class RestoreCommand implements Callable<Integer> {
         }
     }
 
-    private static void touch(MemorySegment m, long size, int perSecond, AtomicBoolean stop) {
+    /**
+     * Touches random pages the way an application would. A page the pager gave up on throws InternalError
+     * (docs/failed-pages.md): counted, and the reader goes on. The try spans the whole round, sleep
+     * included, because HotSpot may raise that error a little after the faulting load.
+     */
+    private static void touch(MemorySegment m, long size, int perSecond, AtomicBoolean stop, AtomicLong failedTouches) {
         Random rnd = new Random(1);
         long pages = (size + 4095) / 4096;
         long sink = 0;
         while (!stop.get() && perSecond > 0) {
-            for (int i = 0; i < Math.max(1, perSecond / 100); i++) {
-                long o = Math.min(size - 1, rnd.nextLong(pages) * 4096);
-                sink += m.get(JAVA_BYTE, o);
-            }
             try {
+                for (int i = 0; i < Math.max(1, perSecond / 100); i++) {
+                    long o = Math.min(size - 1, rnd.nextLong(pages) * 4096);
+                    sink += m.get(JAVA_BYTE, o);
+                }
                 Thread.sleep(10);
             } catch (InterruptedException e) {
                 return;
+            } catch (InternalError e) {
+                failedTouches.incrementAndGet();
             }
         }
         if (sink == 42) {
@@ -235,13 +262,26 @@ public final class RestoreCommand implements Callable<Integer> {
         return crc.getValue();
     }
 
-    static long crcOfSegment(MemorySegment m) {
+    /** The CRC32C of a region as copied out, or the pages that could not be copied. */
+    record RegionChecksum(long crc, List<RegionReader.FailedPage> failedPages) {}
+
+    /**
+     * CRC32C of the region, computed over a private copy: the region may hold pages the pager gave up on,
+     * and CRC32C run over such a page ends the JVM (docs/failed-pages.md).
+     */
+    static RegionChecksum crcOfRegion(MemorySegment m) {
         CRC32C crc = new CRC32C();
-        long chunk = 1 << 30;
-        for (long o = 0; o < m.byteSize(); o += chunk) {
-            crc.update(m.asSlice(o, Math.min(chunk, m.byteSize() - o)).asByteBuffer());
+        List<RegionReader.FailedPage> failed = new ArrayList<>();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment copy = arena.allocate(1 << 20, 4096);
+            for (long o = 0; o < m.byteSize(); o += copy.byteSize()) {
+                MemorySegment chunk = copy.asSlice(0, Math.min(copy.byteSize(), m.byteSize() - o));
+                RegionReader.Result r = RegionReader.read(m, o, chunk);
+                failed.addAll(r.failedPages());
+                crc.update(chunk.asByteBuffer());
+            }
         }
-        return crc.getValue();
+        return new RegionChecksum(crc.getValue(), List.copyOf(failed));
     }
 
     /** Standalone entry point (the {@code ./uffd4j} launcher wires this command as a subcommand). */
