@@ -34,7 +34,7 @@ public final class PagerCommand implements Callable<Integer> {
     long hangTimeoutMs;
 
     @Option(names = "--loss-timeout-ms", paramLabel = "MS", description = "A supervisor silent this long is given up on and "
-            + "its guardian serves the regions: 100 to 3600000 (default: ${DEFAULT-VALUE})", defaultValue = "2000")
+            + "its guardian serves the regions: 100 to 3600000 (default: ${DEFAULT-VALUE})", defaultValue = "5000")
     long lossTimeoutMs;
 
     @Option(names = "--max-restarts", paramLabel = "N", description = "Hangs of one region before its missing pages fail loudly: "

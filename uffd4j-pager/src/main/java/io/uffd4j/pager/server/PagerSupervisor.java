@@ -38,7 +38,7 @@ public final class PagerSupervisor {
      */
     public record Settings(Path socket, boolean daemon, Duration hangTimeout, int maxRestarts, String workerHeap,
                            Duration lossTimeout, boolean ownsDirectory) {
-        public static final Duration DEFAULT_LOSS_TIMEOUT = Duration.ofSeconds(2);
+        public static final Duration DEFAULT_LOSS_TIMEOUT = Duration.ofSeconds(5);
 
         public Settings {
             if (hangTimeout.isNegative() || hangTimeout.toMillis() < 1) {
@@ -480,11 +480,11 @@ public final class PagerSupervisor {
         long period = Math.max(10, Math.min(settings.hangTimeout().toMillis(), settings.lossTimeout().toMillis()) / 4);
         while (!stopping) {
             sleep(period);
+            guardian.heartbeat(); // also while no worker runs: a restart must not look like a lost supervisor
             Process p = worker;
             if (p == null) {
                 continue;
             }
-            guardian.heartbeat();
             forwardToWorker(new Message.Heartbeat(heartbeatSeq.incrementAndGet()));
             if (System.nanoTime() - lastHeartbeatReply > settings.hangTimeout().toNanos()) {
                 hung(-1, "the worker " + p.pid() + " has not answered heartbeats for " + settings.hangTimeout().toMillis() + " ms");
