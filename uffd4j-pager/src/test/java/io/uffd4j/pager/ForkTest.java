@@ -30,23 +30,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class ForkTest {
     @Test
     void aForkedChildInheritsTheRegionAndIsServed(@TempDir Path dir) throws Exception {
-        Path bin = build(dir);
-        assumeTrue(bin != null, "gcc is needed to build the native fork client");
-        assumeTrue(Libc0.isRoot(), "FORK events need CAP_SYS_PTRACE");
-        Path socket = dir.resolve("pager.sock");
-        Process daemon = startDaemon(dir, socket);
-        try {
-            Process client = new ProcessBuilder(bin.toString(), socket.toString()).redirectErrorStream(true).start();
+        try (Setup t = Setup.start(dir)) {
+            Process client = t.client();
             String out = new String(client.getInputStream().readAllBytes());
             assertTrue(client.waitFor(60, TimeUnit.SECONDS), "the client still runs after 60 s");
             System.out.println(out);
-            assertEquals(0, client.exitValue(), () -> out + "\n--- pager log ---\n" + log(dir));
+            assertEquals(0, client.exitValue(), () -> out + t.diagnosis());
             assertTrue(out.contains("OK"), out);
             assertTrue(log(dir).contains("serving a forked child's copy"), () -> log(dir));
-        } finally {
-            daemon.descendants().forEach(ProcessHandle::destroyForcibly);
-            daemon.destroyForcibly();
-            daemon.waitFor(30, TimeUnit.SECONDS);
         }
     }
 
@@ -56,24 +47,13 @@ class ForkTest {
      */
     @Test
     void aForkedChildOutlivingItsParentsRegionIsStillServedFromTheImage(@TempDir Path dir) throws Exception {
-        Path bin = build(dir);
-        assumeTrue(bin != null, "gcc is needed to build the native fork client");
-        assumeTrue(Libc0.isRoot(), "FORK events need CAP_SYS_PTRACE");
-        Path socket = dir.resolve("pager.sock");
-        Process daemon = startDaemon(dir, socket);
-        try {
-            Process client = new ProcessBuilder(bin.toString(), socket.toString(), "outlive", dir.resolve("memory.img").toString())
-                    .redirectErrorStream(true).start();
+        try (Setup t = Setup.start(dir)) {
+            Process client = t.client("outlive", dir.resolve("memory.img").toString());
             String out = new String(client.getInputStream().readAllBytes());
             assertTrue(client.waitFor(60, TimeUnit.SECONDS), "the client still runs after 60 s");
             System.out.println(out);
-            assertEquals(0, client.exitValue(), () -> out + "\n--- pager log ---\n" + log(dir));
-            assertTrue(out.contains("CHILD 0"), () -> "the child did not read its pages right (42: SIGBUS): " + out
-                    + "\n--- pager log ---\n" + log(dir));
-        } finally {
-            daemon.descendants().forEach(ProcessHandle::destroyForcibly);
-            daemon.destroyForcibly();
-            daemon.waitFor(30, TimeUnit.SECONDS);
+            assertEquals(0, client.exitValue(), () -> out + t.diagnosis());
+            assertTrue(out.contains("CHILD 0"), () -> "the child did not read its pages right (42: SIGBUS): " + out + t.diagnosis());
         }
     }
 
@@ -84,24 +64,15 @@ class ForkTest {
      */
     @Test
     void aForkedChildOfASharedRegionFailsLoudlyAndTheParentReadsTheRightContent(@TempDir Path dir) throws Exception {
-        Path bin = build(dir);
-        assumeTrue(bin != null, "gcc is needed to build the native fork client");
-        assumeTrue(Libc0.isRoot(), "FORK events need CAP_SYS_PTRACE");
-        Path socket = dir.resolve("pager.sock");
-        Process daemon = startDaemon(dir, socket);
-        try {
-            Process client = new ProcessBuilder(bin.toString(), socket.toString(), "shared").redirectErrorStream(true).start();
+        try (Setup t = Setup.start(dir)) {
+            Process client = t.client("shared");
             String out = new String(client.getInputStream().readAllBytes());
             assertTrue(client.waitFor(60, TimeUnit.SECONDS), "the client still runs after 60 s");
             System.out.println(out);
-            assertTrue(out.contains("CHILD 42"), () -> "the forked child did not get SIGBUS: " + out + "\n--- pager log ---\n" + log(dir));
-            assertEquals(0, client.exitValue(), () -> out + "\n--- pager log ---\n" + log(dir));
+            assertTrue(out.contains("CHILD 42"), () -> "the forked child did not get SIGBUS: " + out + t.diagnosis());
+            assertEquals(0, client.exitValue(), () -> out + t.diagnosis());
             assertTrue(out.contains("OK parent"), out);
             assertTrue(log(dir).contains("a forked child's copy of a shared-memfd region"), () -> log(dir));
-        } finally {
-            daemon.descendants().forEach(ProcessHandle::destroyForcibly);
-            daemon.destroyForcibly();
-            daemon.waitFor(30, TimeUnit.SECONDS);
         }
     }
 
@@ -114,20 +85,11 @@ class ForkTest {
     @Test
     void theWorkerReleasesEveryForkedChildOnceItsMemoryIsGone(@TempDir Path dir) throws Exception {
         int children = 100;
-        Path bin = build(dir);
-        assumeTrue(bin != null, "gcc is needed to build the native fork client");
-        assumeTrue(Libc0.isRoot(), "FORK events need CAP_SYS_PTRACE");
-        Path socket = dir.resolve("pager.sock");
-        Process daemon = startDaemon(dir, socket);
-        Process client = null;
-        try {
-            client = new ProcessBuilder(bin.toString(), socket.toString(), "many", Integer.toString(children))
-                    .redirectError(dir.resolve("client.err").toFile()).start();
+        try (Setup t = Setup.start(dir)) {
+            Process client = t.client("many", Integer.toString(children));
             BufferedReader out = new BufferedReader(new InputStreamReader(client.getInputStream()));
             Writer in = new OutputStreamWriter(client.getOutputStream());
-            String first = out.readLine();
-            assertNotNull(first, () -> "the client ended: " + err(dir) + "\n--- pager log ---\n" + log(dir));
-            long worker = Long.parseLong(first.substring("WORKER ".length()));
+            long worker = t.worker(out);
             assertEquals("READY", out.readLine());
             ProcessCensus before = ProcessCensus.of(worker);
             long rssBefore = rssKib(worker);
@@ -152,23 +114,15 @@ class ForkTest {
             ProcessCensus last = now;
             assertTrue(backToBaseline(now, before), () -> "the worker still holds the forked children's servers 30 s later: "
                     + "threads " + before.threads() + " -> " + last.threads() + ", descriptors " + before.fds() + " -> " + last.fds()
-                    + "\n--- pager log ---\n" + log(dir));
+                    + t.diagnosis());
             assertTrue(log(dir).contains("serving a forked child's copy"), () -> log(dir));
 
             in.write("close\n");
             in.flush();
             String done = out.readLine();
             assertTrue(client.waitFor(60, TimeUnit.SECONDS), "the client still runs after 60 s");
-            assertEquals(0, client.exitValue(), () -> done + " " + err(dir) + "\n--- pager log ---\n" + log(dir));
+            assertEquals(0, client.exitValue(), () -> done + " " + err(dir) + t.diagnosis());
             assertEquals("OK " + children + " forked children served", done);
-        } finally {
-            if (client != null) {
-                client.descendants().forEach(ProcessHandle::destroyForcibly); // the sleepers, if the test failed
-                client.destroyForcibly();
-            }
-            daemon.descendants().forEach(ProcessHandle::destroyForcibly);
-            daemon.destroyForcibly();
-            daemon.waitFor(30, TimeUnit.SECONDS);
         }
     }
 
@@ -179,18 +133,10 @@ class ForkTest {
      */
     @Test
     void aRegionServerEndsWhenItsApplicationsMemoryIsGone(@TempDir Path dir) throws Exception {
-        Path bin = build(dir);
-        assumeTrue(bin != null, "gcc is needed to build the native fork client");
-        assumeTrue(Libc0.isRoot(), "the native client asks for FORK events, which need CAP_SYS_PTRACE");
-        Path socket = dir.resolve("pager.sock");
-        Process daemon = startDaemon(dir, socket);
-        Process client = null;
-        try {
-            client = new ProcessBuilder(bin.toString(), socket.toString(), "exec").redirectError(dir.resolve("client.err").toFile()).start();
+        try (Setup t = Setup.start(dir)) {
+            Process client = t.client("exec");
             BufferedReader out = new BufferedReader(new InputStreamReader(client.getInputStream()));
-            String first = out.readLine();
-            assertNotNull(first, () -> "the client ended: " + err(dir) + "\n--- pager log ---\n" + log(dir));
-            long worker = Long.parseLong(first.substring("WORKER ".length()));
+            long worker = t.worker(out);
             assertEquals("READY", out.readLine());
             assertTrue(awaitRegionThreads(worker, 1), "the region's server thread did not start");
 
@@ -198,16 +144,9 @@ class ForkTest {
             in.write("exec\n");
             in.flush();
             assertTrue(awaitRegionThreads(worker, 0), () -> "the region's server still runs 30 s after its application's memory went away"
-                    + "\n--- pager log ---\n" + log(dir));
+                    + t.diagnosis());
             assertTrue(client.isAlive(), "the client (now sleep) ended: the test did not keep the connection open");
             assertTrue(log(dir).contains("the application's memory is gone"), () -> log(dir));
-        } finally {
-            if (client != null) {
-                client.destroyForcibly();
-            }
-            daemon.descendants().forEach(ProcessHandle::destroyForcibly);
-            daemon.destroyForcibly();
-            daemon.waitFor(30, TimeUnit.SECONDS);
         }
     }
 
@@ -219,18 +158,10 @@ class ForkTest {
      */
     @Test
     void aForkedChildIsStillServedAfterTheWorkerIsKilled(@TempDir Path dir) throws Exception {
-        Path bin = build(dir);
-        assumeTrue(bin != null, "gcc is needed to build the native fork client");
-        assumeTrue(Libc0.isRoot(), "FORK events need CAP_SYS_PTRACE");
-        Path socket = dir.resolve("pager.sock");
-        Process daemon = startDaemon(dir, socket);
-        Process client = null;
-        try {
-            client = new ProcessBuilder(bin.toString(), socket.toString(), "restart").redirectError(dir.resolve("client.err").toFile()).start();
+        try (Setup t = Setup.start(dir)) {
+            Process client = t.client("restart");
             BufferedReader out = new BufferedReader(new InputStreamReader(client.getInputStream()));
-            String first = out.readLine();
-            assertNotNull(first, () -> "the client ended: " + err(dir) + "\n--- pager log ---\n" + log(dir));
-            long worker = Long.parseLong(first.substring("WORKER ".length()));
+            long worker = t.worker(out);
             assertEquals("FORKED", out.readLine());
             long t0 = System.nanoTime();
             while (!log(dir).contains("serving a forked child's copy")) {
@@ -242,7 +173,7 @@ class ForkTest {
             while (successor <= 0) {
                 assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(60), () -> "no new worker: " + log(dir));
                 Thread.sleep(20);
-                successor = daemon.children().filter(c -> c.pid() != worker && c.info().arguments()
+                successor = t.daemon.children().filter(c -> c.pid() != worker && c.info().arguments()
                         .map(a -> List.of(a).contains("io.uffd4j.pager.server.PagerWorker")).orElse(false))
                         .mapToLong(ProcessHandle::pid).findFirst().orElse(-1);
             }
@@ -253,10 +184,59 @@ class ForkTest {
             assertTrue(client.waitFor(60, TimeUnit.SECONDS), "the client still runs after 60 s");
             System.out.println("worker " + worker + " killed, successor " + successor + ": " + rest);
             assertTrue(rest.contains("CHILD 0"), () -> "the forked child did not read its pages right after the restart"
-                    + " (1: wrong word, e.g. zeros; 42: SIGBUS): " + rest + err(dir) + "\n--- pager log ---\n" + log(dir));
-            assertEquals(0, client.exitValue(), () -> rest + err(dir) + "\n--- pager log ---\n" + log(dir));
-        } finally {
+                    + " (1: wrong word, e.g. zeros; 42: SIGBUS): " + rest + err(dir) + t.diagnosis());
+            assertEquals(0, client.exitValue(), () -> rest + err(dir) + t.diagnosis());
+        }
+    }
+
+    /**
+     * One test's pager daemon and native client: builds the client (skipping the test without gcc or
+     * root), starts the daemon, and ends the client, its children and the daemon's processes at close.
+     */
+    private static final class Setup implements AutoCloseable {
+        final Path dir;
+        final Path bin;
+        final Path socket;
+        final Process daemon;
+        private Process client;
+
+        private Setup(Path dir, Path bin) throws IOException, InterruptedException {
+            this.dir = dir;
+            this.bin = bin;
+            this.socket = dir.resolve("pager.sock");
+            this.daemon = startDaemon(dir, socket);
+        }
+
+        static Setup start(Path dir) throws IOException, InterruptedException {
+            Path bin = build(dir);
+            assumeTrue(bin != null, "gcc is needed to build the native fork client");
+            assumeTrue(Libc0.isRoot(), "FORK events need CAP_SYS_PTRACE");
+            return new Setup(dir, bin);
+        }
+
+        /** Starts the client in {@code mode} (none: the plain fork run); its stderr goes to client.err. */
+        Process client(String... mode) throws IOException {
+            List<String> cmd = new java.util.ArrayList<>(List.of(bin.toString(), socket.toString()));
+            cmd.addAll(List.of(mode));
+            client = new ProcessBuilder(cmd).redirectError(dir.resolve("client.err").toFile()).start();
+            return client;
+        }
+
+        /** Reads the client's first line, "WORKER pid". */
+        long worker(BufferedReader out) throws IOException {
+            String first = out.readLine();
+            assertNotNull(first, () -> "the client ended: " + diagnosis());
+            return Long.parseLong(first.substring("WORKER ".length()));
+        }
+
+        String diagnosis() {
+            return err(dir) + "\n--- pager log ---\n" + log(dir);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
             if (client != null) {
+                client.descendants().forEach(ProcessHandle::destroyForcibly); // sleepers or children, if the test failed
                 client.destroyForcibly();
             }
             daemon.descendants().forEach(ProcessHandle::destroyForcibly);

@@ -134,6 +134,27 @@ static ssize_t receive(int sock, int tag, unsigned char *buf) {
     }
 }
 
+/*
+ * Forks a child that waits until a byte arrives on *go (the write end, returned), then verifies every
+ * page of the region (exit 0), exiting 1 on a wrong word and 42 on SIGBUS. Returns the child's pid.
+ */
+static pid_t fork_waiting_child(int sock, uint64_t *region, int *go) {
+    int pipefd[2];
+    if (pipe(pipefd) < 0) { perror("pipe"); return -1; }
+    pid_t c = fork();
+    if (c == 0) {
+        close(sock);
+        close(pipefd[1]);
+        char b;
+        if (read(pipefd[0], &b, 1) != 1) _exit(2);
+        signal(SIGBUS, on_sigbus);
+        _exit(verify("child", region, 0, PAGES) ? 0 : 1);
+    }
+    close(pipefd[0]);
+    *go = pipefd[1];
+    return c;
+}
+
 int main(int argc, char **argv) {
     int many = argc == 4 && strcmp(argv[2], "many") == 0 ? atoi(argv[3]) : 0;
     int exec_after = argc == 3 && strcmp(argv[2], "exec") == 0;
@@ -208,22 +229,13 @@ int main(int argc, char **argv) {
 
     if (!verify("parent before fork", region, 0, 64)) return 1;
     if (image) {
-        int go[2];
-        if (pipe(go) < 0) { perror("pipe"); return 1; }
-        pid_t c = fork();
-        if (c == 0) {
-            close(sock);
-            close(go[1]);
-            char b;
-            if (read(go[0], &b, 1) != 1) _exit(2);
-            signal(SIGBUS, on_sigbus);
-            _exit(verify("child", region, 0, PAGES) ? 0 : 1);
-        }
-        close(go[0]);
+        int go;
+        pid_t c = fork_waiting_child(sock, region, &go);
+        if (c < 0) return 1;
         n = 0; u8(1); u8(4); u64(id);      /* Close: the child's copy is still served */
         send_fd(sock, -1);
         receive(sock, 5, buf);             /* Closed */
-        if (write(go[1], "x", 1) != 1) { perror("write"); return 1; }
+        if (write(go, "x", 1) != 1) { perror("write"); return 1; }
         int status = 0;
         waitpid(c, &status, 0);
         printf("CHILD %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
@@ -231,22 +243,13 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (restart) {
-        int go[2];
-        if (pipe(go) < 0) { perror("pipe"); return 1; }
-        pid_t c = fork();
-        if (c == 0) {
-            close(sock);
-            close(go[1]);
-            char b;
-            if (read(go[0], &b, 1) != 1) _exit(2);
-            signal(SIGBUS, on_sigbus);
-            _exit(verify("child", region, 0, PAGES) ? 0 : 1);
-        }
-        close(go[0]);
+        int go;
+        pid_t c = fork_waiting_child(sock, region, &go);
+        if (c < 0) return 1;
         printf("WORKER %llu\nFORKED\n", (unsigned long long) worker);
         fflush(stdout);
         await_line();
-        if (write(go[1], "x", 1) != 1) { perror("write"); return 1; }
+        if (write(go, "x", 1) != 1) { perror("write"); return 1; }
         int status = 0;
         waitpid(c, &status, 0);
         printf("CHILD %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));

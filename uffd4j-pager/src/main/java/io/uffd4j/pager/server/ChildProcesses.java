@@ -20,4 +20,37 @@ public final class ChildProcesses {
         opts.addAll(options);
         return ChildJvm.command(opts, true, main.getName(), args);
     }
+
+    /** Gives {@code p} up to {@code graceSeconds} to exit by itself (after being told to), then kills it. */
+    static void endWithin(Process p, long graceSeconds) {
+        if (p == null) {
+            return;
+        }
+        try {
+            if (!p.waitFor(graceSeconds, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Waits (up to 60 s) for the child {@code p}, started to serve as {@code what}, to connect to
+     * {@code socket}; a child that exits first or does not connect in time is killed and refused.
+     */
+    static io.uffd4j.pager.protocol.Channel awaitConnection(io.uffd4j.ipc.UnixServerSocket socket, Process p, String what) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        java.util.Optional<io.uffd4j.ipc.UnixSocket> s = java.util.Optional.empty();
+        while (s.isEmpty()) {
+            s = socket.accept(java.time.Duration.ofMillis(100));
+            if (s.isEmpty() && (!p.isAlive() || System.nanoTime() > deadline)) {
+                p.destroyForcibly();
+                throw new IllegalStateException(p.isAlive() ? "the " + what + " did not connect within 60 s"
+                        : "the " + what + " exited before connecting");
+            }
+        }
+        return new io.uffd4j.pager.protocol.Channel(s.get());
+    }
 }

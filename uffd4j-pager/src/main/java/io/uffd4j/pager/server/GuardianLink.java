@@ -1,7 +1,6 @@
 package io.uffd4j.pager.server;
 
 import io.uffd4j.ipc.UnixServerSocket;
-import io.uffd4j.ipc.UnixSocket;
 import io.uffd4j.pager.protocol.Channel;
 import io.uffd4j.pager.protocol.Message;
 
@@ -9,7 +8,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -56,17 +54,7 @@ final class GuardianLink {
     /** Waits for the launched guardian to connect, then hands it everything. */
     void connect() {
         Process p = process;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        Optional<UnixSocket> s = Optional.empty();
-        while (s.isEmpty()) {
-            s = socket.accept(Duration.ofMillis(100));
-            if (s.isEmpty() && (!p.isAlive() || System.nanoTime() > deadline)) {
-                p.destroyForcibly();
-                throw new IllegalStateException(p.isAlive() ? "the pager guardian did not connect within 60 s"
-                        : "the pager guardian exited before connecting");
-            }
-        }
-        Channel ch = new Channel(s.get());
+        Channel ch = ChildProcesses.awaitConnection(socket, p, "pager guardian");
         int gen;
         synchronized (lock) {
             channel = ch;
@@ -161,16 +149,7 @@ final class GuardianLink {
         if (ch != null) {
             ch.close();
         }
-        Process p = process;
-        if (p != null) {
-            try {
-                if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                p.destroyForcibly();
-            }
-        }
+        ChildProcesses.endWithin(process, 5);
         socket.close();
     }
 

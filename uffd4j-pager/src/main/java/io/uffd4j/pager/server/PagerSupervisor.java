@@ -353,17 +353,7 @@ public final class PagerSupervisor {
             } catch (java.io.IOException e) {
                 throw new IllegalStateException("cannot start the pager worker: " + e.getMessage(), e);
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            Optional<UnixSocket> s = Optional.empty();
-            while (s.isEmpty()) {
-                s = workerSocket.accept(Duration.ofMillis(100));
-                if (s.isEmpty() && (!p.isAlive() || System.nanoTime() > deadline)) {
-                    p.destroyForcibly();
-                    throw new IllegalStateException(p.isAlive() ? "the pager worker did not connect within 60 s"
-                            : "the pager worker exited before connecting");
-                }
-            }
-            Channel ch = new Channel(s.get());
+            Channel ch = ChildProcesses.awaitConnection(workerSocket, p, "pager worker");
             int gen = ++generation;
             worker = p;
             workerChannel = ch;
@@ -579,16 +569,7 @@ public final class PagerSupervisor {
         if (ch != null) {
             ch.shutdown();
         }
-        Process p = worker;
-        if (p != null) {
-            try {
-                if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                p.destroyForcibly();
-            }
-        }
+        ChildProcesses.endWithin(worker, 5);
         // Nothing is left to guard: the guardian must not take over what is being released.
         guardian.stop(List.copyOf(regions.keySet()));
         regions.values().forEach(Region::release);
