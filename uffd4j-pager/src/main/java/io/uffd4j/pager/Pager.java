@@ -1,5 +1,6 @@
 package io.uffd4j.pager;
 
+import io.uffd4j.ipc.ScratchDirectory;
 import io.uffd4j.ipc.UnixSocket;
 import io.uffd4j.pager.protocol.Channel;
 import io.uffd4j.pager.protocol.Message;
@@ -9,12 +10,10 @@ import io.uffd4j.pager.server.PagerSupervisor;
 import io.uffd4j.pager.server.PagerWorker;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,7 +23,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 /**
  * A connection to a pager: the out-of-process service that fills {@link LazyRegion}s. Either started
@@ -115,12 +113,8 @@ public final class Pager implements AutoCloseable {
     }
 
     public static Pager launch(Options options) {
-        Path dir;
-        try {
-            dir = Files.createTempDirectory("uffd4j-pager");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the pager's directory", e);
-        }
+        // Removed by the supervisor when it exits, or by the next launch if both were killed.
+        Path dir = ScratchDirectory.create("uffd4j-pager").path();
         Path socket = dir.resolve("pager.sock");
         PagerSupervisor.Settings settings = new PagerSupervisor.Settings(socket, false, options.hangTimeout(),
                 options.maxRestarts(), options.workerHeap(), options.lossTimeout(), true);
@@ -426,21 +420,10 @@ public final class Pager implements AutoCloseable {
             } catch (InterruptedException e) {
                 supervisor.destroyForcibly();
             }
-            deleteQuietly(directory);
+            ScratchDirectory.delete(directory);
         }
         if (shared == this) {
             shared = null;
-        }
-    }
-
-    private static void deleteQuietly(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // temp files; best effort
         }
     }
 

@@ -1,5 +1,6 @@
 package io.uffd4j.pager.cli;
 
+import io.uffd4j.ipc.ScratchDirectory;
 import io.uffd4j.pager.Backing;
 import io.uffd4j.pager.Prefetch;
 import io.uffd4j.pager.source.Checksums;
@@ -11,7 +12,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -28,18 +28,13 @@ public final class LazyRestoreDemo {
         if (megabytes < 1) {
             throw new IllegalArgumentException("megabytes " + megabytes + " is out of range (accepted: 1 or more)");
         }
-        Path dir = Files.createTempDirectory("uffd4j-demo");
-        Path image = dir.resolve("demo.img");
-        try {
+        try (ScratchDirectory dir = ScratchDirectory.create("uffd4j-demo")) {
+            Path image = dir.path().resolve("demo.img");
             long size = (long) megabytes << 20;
             out.printf("writing a %d MiB image to %s%n", megabytes, image);
             writeImage(image, size);
             Checksums.writeChecksumFile(image, 4096);
             return RestoreCommand.restore(image, Prefetch.SEQUENTIAL, Backing.PRIVATE_ANONYMOUS, null, 2000, false, out);
-        } finally {
-            Files.deleteIfExists(Checksums.checksumFile(image));
-            Files.deleteIfExists(image);
-            Files.deleteIfExists(dir);
         }
     }
 

@@ -576,18 +576,9 @@ public final class PagerSupervisor {
         workerSocket.close();
         appSocket.close();
         if (settings.ownsDirectory()) {
-            deleteDirectory(settings.socket().getParent());
+            io.uffd4j.ipc.ScratchDirectory.delete(settings.socket().getParent());
         }
         System.exit(0);
-    }
-
-    /** Removes the directory made for this supervisor (sockets, log), so that nothing is left in /tmp. */
-    private static void deleteDirectory(Path dir) {
-        try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (java.io.IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "supervisor: could not remove " + dir + ": " + e);
-        }
     }
 
     private static void sleep(long ms) {

@@ -1,11 +1,11 @@
 package io.uffd4j.snapshot.cli;
 
 import io.uffd4j.internal.ChildJvm;
+import io.uffd4j.ipc.ScratchDirectory;
 import io.uffd4j.snapshot.Quiesce;
 import io.uffd4j.snapshot.verify.StampedWriters;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -21,9 +21,9 @@ public final class SnapshotStory {
         if (megabytes < 1 || megabytes > 65536) {
             throw new IllegalArgumentException("megabytes " + megabytes + " is out of range (accepted: 1 to 65536)");
         }
-        Path dir = Files.createTempDirectory("uffd4j-story");
-        List<Path> images = List.of();
-        try {
+        try (ScratchDirectory scratch = ScratchDirectory.create("uffd4j-story")) {
+            Path dir = scratch.path();
+            List<Path> images;
             StampedWriters.Layout layout = new StampedWriters.Layout((int) (((long) megabytes << 20) / StampedWriters.PAGE) - 1,
                     4, new SplittableRandom().nextLong());
             images = SnapshotCommand.run(layout, dir, 1, 300, 16L << 20, Quiesce.STOP_PROCESS, false, out);
@@ -39,9 +39,6 @@ public final class SnapshotStory {
             int exit = p.waitFor();
             out.println(exit == 0 ? "the new JVM's region equals the snapshot" : "the restore in the new JVM failed (exit " + exit + ")");
             return exit == 0;
-        } finally {
-            SnapshotCommand.deleteQuietly(images);
-            Files.deleteIfExists(dir);
         }
     }
 }
