@@ -219,6 +219,33 @@ class PagerFailureTest {
         }
     }
 
+    /**
+     * Stats asked of a worker that is then replaced: the request is not lost (the supervisor asks the new
+     * worker), a call that timed out does not leave later calls waiting on it, and stats of a closed
+     * region fail at once. (Before: every later call timed out on the same lost request.)
+     */
+    @Test
+    void statsAnswerAgainAfterTheWorkerIsReplacedAndFailAtOnceAfterClose() throws Exception {
+        long size = 1L << 20;
+        LazyRegion r = LazyRegion.builder(size).source(SourceSpec.generator(8, size)).pager(pager).open();
+        try {
+            Verify.page(r.segment(), 8, size, 0);
+            long worker = pager.workerPid();
+            new ProcessBuilder("kill", "-STOP", Long.toString(worker)).start().waitFor();
+            assertThrows(PagerException.class, () -> r.stats(Duration.ofMillis(200)), "a stopped worker answered");
+            RegionStats s = r.stats(Duration.ofSeconds(30)); // the supervisor replaces the worker within its hang timeout
+            System.out.println("stats after the worker " + worker + " was replaced: " + s);
+            assertTrue(s.pagerRestarts() >= 1, s.toString());
+            assertNotEquals(worker, pager.workerPid());
+            assertEquals(s.totalPages(), r.stats(Duration.ofSeconds(10)).totalPages());
+        } finally {
+            r.close();
+        }
+        long t0 = System.nanoTime();
+        assertThrows(io.uffd4j.error.ClosedException.class, r::stats);
+        assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(500), "stats of a closed region did not fail at once");
+    }
+
     @Test
     void aPageThatHangsThePagerEveryTimeFailsLoudlyWithinTheBound() throws Exception {
         long size = 1L << 20;
