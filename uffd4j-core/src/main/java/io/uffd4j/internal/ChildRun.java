@@ -81,6 +81,8 @@ public final class ChildRun {
         String output = Files.readString(out);
         if (hsErr != null) {
             output += "\n--- " + hsErr + " ---\n" + Files.readString(hsErr);
+        } else {
+            io.uffd4j.ipc.ScratchDirectory.delete(dir); // everything is in the result; a crash's files stay for diagnosis
         }
         return new Result(done ? p.exitValue() : -1, output, !done, dump, hsErr);
     }
