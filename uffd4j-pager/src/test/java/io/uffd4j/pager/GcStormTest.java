@@ -24,8 +24,9 @@ class GcStormTest {
     @FieldSource("COLLECTORS")
     void eightThreadsOnALazyRegionUnderGcStorm(String gc) throws Exception {
         String prefetch = gc.contains("ZGC") ? "SEQUENTIAL" : "NONE"; // demand-only faults, and faults racing background fill
+        long seed = Long.getLong("uffd4j.seed", System.nanoTime());
         ChildRun.Result r = ChildRun.run(gc, List.of("-Xmx256m"), GcStormWorkload.class,
-                List.of(Long.toString(SIZE), "8", prefetch), Duration.ofMinutes(8), Duration.ofSeconds(45));
+                List.of(Long.toString(SIZE), "8", prefetch, Long.toString(seed)), Duration.ofMinutes(8), Duration.ofSeconds(45));
         System.out.println(gc + ": " + r.output().lines().filter(l -> l.startsWith("OK")).findFirst().orElse(r.describe()));
         assertFalse(r.timedOut(), () -> "hang under " + gc + ": " + r.describe());
         assertNull(r.hsErr(), () -> "JVM crash under " + gc + ": " + r.describe());

@@ -23,7 +23,7 @@ public final class GcStormWorkload {
         long size = Long.parseLong(args[0]);
         int threads = Integer.parseInt(args[1]);
         Prefetch prefetch = Prefetch.valueOf(args[2]);
-        long seed = System.nanoTime();
+        long seed = Long.parseLong(args[3]);
         long pages = size / PAGE;
         System.out.println("seed=" + seed + " size=" + size + " threads=" + threads + " prefetch=" + prefetch);
         AtomicBoolean stop = new AtomicBoolean();

@@ -42,9 +42,9 @@ class LazyRegionTest {
     @ParameterizedTest
     @EnumSource(Backing.class)
     void randomAndSequentialReadsSeeTheSource(Backing backing) {
-        long seed = new Random().nextLong();
+        long seed = Long.getLong("uffd4j.seed", System.nanoTime());
         long size = 8L << 20;
-        System.out.println("seed=" + seed + " backing=" + backing);
+        System.out.println("seed=" + seed + " backing=" + backing + " (rerun with -Duffd4j.seed=" + seed + ")");
         for (Prefetch p : List.of(Prefetch.NONE, Prefetch.SEQUENTIAL, Prefetch.POSTCOPY)) {
             try (LazyRegion r = region(size, SourceSpec.generator(seed, size)).backing(backing).prefetch(p).open()) {
                 MemorySegment m = r.segment();
