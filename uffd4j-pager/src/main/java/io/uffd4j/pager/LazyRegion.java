@@ -334,7 +334,7 @@ public final class LazyRegion implements AutoCloseable {
     /** The region as an ordinary segment of {@link #size()} bytes: read and write it from any thread. */
     public MemorySegment segment() {
         if (closed) {
-            throw new IllegalStateException(this + " is closed");
+            throw new ClosedException("segment", this + " is closed");
         }
         return mapping.segment().asSlice(0, size);
     }
@@ -358,7 +358,7 @@ public final class LazyRegion implements AutoCloseable {
      */
     public void advise(long offset, long length, Advice advice) {
         if (closed) {
-            throw new IllegalStateException(this + " is closed");
+            throw new ClosedException("madvise", this + " is closed");
         }
         mapping.advise(offset, length, advice);
     }
@@ -491,7 +491,7 @@ public final class LazyRegion implements AutoCloseable {
     public CompletableFuture<Map<String, String>> extensionRequest(String extensionClass, String operation,
                                                                   Map<String, String> arguments) {
         if (closed) {
-            return CompletableFuture.failedFuture(new IllegalStateException(this + " is closed"));
+            return CompletableFuture.failedFuture(new ClosedException("extension request", this + " is closed"));
         }
         return pager.extensionRequest(id, extensionClass, operation, arguments);
     }

@@ -184,7 +184,7 @@ class LazyRegionTest {
         m.get(JAVA_LONG, 0);
         r.close();
         assertThrows(IllegalStateException.class, () -> m.get(JAVA_LONG, 0));
-        assertThrows(IllegalStateException.class, r::segment);
+        assertThrows(io.uffd4j.error.ClosedException.class, r::segment);
     }
 
     /** A source that is not built in: the worker creates it from its class name and configuration. */
