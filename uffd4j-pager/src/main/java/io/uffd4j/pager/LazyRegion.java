@@ -33,7 +33,6 @@ import java.util.function.Consumer;
 import java.util.ArrayList;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
 
 /**
  * Memory whose pages are filled on first touch by an out-of-process pager: {@link #segment()} is an
@@ -247,7 +246,7 @@ public final class LazyRegion implements AutoCloseable {
                 tracking = openUffd(shared, true, true);
             }
             spec = new RegionSpec(mapping.address(), length, page, b.backing,
-                    uffd.features().stream().map(Enum::name).collect(Collectors.toUnmodifiableSet()), b.source, b.prefetch,
+                    uffd.features(), b.source, b.prefetch,
                     spec.recordFirstTouch(), spec.replayFrom(), b.attempts, spec.applicationPid(), b.writeProtectable,
                     b.dirtyTracking);
             int[] base = shared ? new int[] {uffd.fd(), memfd.fd(), journal.fd()} : new int[] {uffd.fd()};

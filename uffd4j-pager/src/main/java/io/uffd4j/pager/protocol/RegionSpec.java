@@ -1,5 +1,6 @@
 package io.uffd4j.pager.protocol;
 
+import io.uffd4j.Feature;
 import io.uffd4j.pager.Backing;
 import io.uffd4j.pager.Prefetch;
 import io.uffd4j.pager.source.SourceSpec;
@@ -17,7 +18,7 @@ public record RegionSpec(
         long length,
         long pageSize,
         Backing backing,
-        Set<String> features,
+        Set<Feature> features,
         SourceSpec source,
         Prefetch prefetch,
         String recordFirstTouch,
@@ -26,6 +27,10 @@ public record RegionSpec(
         int applicationPid,
         boolean writeProtect,
         boolean tracking) {
+
+    public RegionSpec {
+        features = Set.copyOf(features);
+    }
 
     /**
      * Whether the pager serves missing pages. A write-protectable private region whose source is zeros

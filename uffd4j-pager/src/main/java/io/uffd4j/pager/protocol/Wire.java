@@ -11,8 +11,10 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import io.uffd4j.Feature;
+
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 
@@ -166,7 +168,7 @@ public final class Wire {
                 default -> throw new IllegalArgumentException("unknown pager message tag " + tag);
             };
         } catch (IOException e) {
-            throw new IllegalArgumentException("truncated pager message: " + e, e);
+            throw new IllegalArgumentException("malformed pager message: " + e.getMessage(), e);
         }
     }
 
@@ -201,8 +203,8 @@ public final class Wire {
         out.writeLong(s.pageSize());
         out.writeUTF(s.backing().name());
         out.writeInt(s.features().size());
-        for (String f : s.features()) {
-            out.writeUTF(f);
+        for (Feature f : s.features()) {
+            out.writeUTF(f.name());
         }
         out.writeUTF(s.source().className());
         out.writeInt(s.source().config().size());
@@ -223,19 +225,25 @@ public final class Wire {
         long start = in.readLong();
         long length = in.readLong();
         long pageSize = in.readLong();
-        Backing backing = Backing.valueOf(in.readUTF());
+        Backing backing = enumValue(Backing.class, in.readUTF());
         int nf = in.readInt();
-        Set<String> features = new LinkedHashSet<>();
+        if (nf < 0 || nf > Feature.values().length) {
+            throw new IOException("bad feature count " + nf);
+        }
+        Set<Feature> features = EnumSet.noneOf(Feature.class);
         for (int i = 0; i < nf; i++) {
-            features.add(in.readUTF());
+            features.add(enumValue(Feature.class, in.readUTF()));
         }
         String cls = in.readUTF();
         int nc = in.readInt();
+        if (nc < 0 || nc > 4096) {
+            throw new IOException("bad source configuration size " + nc);
+        }
         Map<String, String> config = new LinkedHashMap<>();
         for (int i = 0; i < nc; i++) {
             config.put(in.readUTF(), in.readUTF());
         }
-        Prefetch prefetch = Prefetch.valueOf(in.readUTF());
+        Prefetch prefetch = enumValue(Prefetch.class, in.readUTF());
         String record = in.readUTF();
         String replay = in.readUTF();
         int attempts = in.readInt();
@@ -244,6 +252,15 @@ public final class Wire {
         boolean tracking = in.readBoolean();
         return new RegionSpec(start, length, pageSize, backing, Set.copyOf(features), new SourceSpec(cls, config), prefetch,
                 record.isEmpty() ? null : record, replay.isEmpty() ? null : replay, attempts, pid, writeProtect, tracking);
+    }
+
+    /** An enum constant by name; an unknown name is a malformed message, not an IllegalArgumentException from deep inside. */
+    private static <E extends Enum<E>> E enumValue(Class<E> type, String name) throws IOException {
+        try {
+            return Enum.valueOf(type, name);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("unknown " + type.getSimpleName() + " '" + name + "'");
+        }
     }
 
     private static void writeStats(DataOutputStream out, RegionStats s) throws IOException {

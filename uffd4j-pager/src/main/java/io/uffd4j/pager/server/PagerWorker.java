@@ -193,7 +193,7 @@ public final class PagerWorker {
         Mapping journal = null;
         PageSource source = null;
         try {
-            uffd = Userfaultfd.adopt(fds.get(0).release(), features(spec.features()));
+            uffd = Userfaultfd.adopt(fds.get(0).release(), spec.features());
             if (shared) {
                 try (Memfd data = Memfd.adopt(fds.get(1).release(), "region-" + o.regionId());
                      Memfd log = Memfd.adopt(fds.get(2).release(), "journal-" + o.regionId())) {
@@ -205,7 +205,8 @@ public final class PagerWorker {
                 }
             }
             if (spec.tracking()) {
-                Set<Feature> trackingFeatures = EnumSet.copyOf(features(spec.features()));
+                Set<Feature> trackingFeatures = EnumSet.noneOf(Feature.class);
+                trackingFeatures.addAll(spec.features());
                 trackingFeatures.add(Feature.WP_ASYNC);
                 tracking = Userfaultfd.adopt(fds.get(fds.size() - 1).release(), trackingFeatures);
             }
@@ -238,13 +239,6 @@ public final class PagerWorker {
         }
     }
 
-    private static Set<Feature> features(Set<String> names) {
-        EnumSet<Feature> set = EnumSet.noneOf(Feature.class);
-        for (String n : names) {
-            set.add(Feature.valueOf(n));
-        }
-        return set;
-    }
 
     /** Serves a forked child's copy of a region whose previous server died with its worker. */
     void adoptChild(Message.AdoptChild a, List<OwnedFd> fds) {
@@ -255,7 +249,7 @@ public final class PagerWorker {
         Userfaultfd uffd = null;
         PageSource source = null;
         try {
-            uffd = Userfaultfd.adopt(fds.get(0).release(), features(a.spec().features()));
+            uffd = Userfaultfd.adopt(fds.get(0).release(), a.spec().features());
             source = Sources.open(a.spec().source(), a.spec().length(), a.spec().pageSize());
             RegionServer c = RegionServer.adoptedChild(a.parentRegionId(), a.regionId(), a.spec(), uffd, source, a.poisonAll(), reporter);
             children.add(a.regionId());
