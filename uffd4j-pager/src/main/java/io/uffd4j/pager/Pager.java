@@ -305,15 +305,7 @@ public final class Pager implements AutoCloseable {
     private void readLoop() {
         String why = "the pager closed the connection";
         try {
-            while (true) {
-                Optional<Channel.Received> r = channel.receive();
-                if (r.isEmpty()) {
-                    break;
-                }
-                try (Channel.Received m = r.get()) {
-                    dispatch(m.message());
-                }
-            }
+            channel.receiveAll(m -> dispatch(m.message()));
         } catch (RuntimeException e) {
             why = "the pager connection failed: " + e.getMessage();
         }

@@ -32,6 +32,23 @@ public final class Channel implements AutoCloseable {
         return receive(null);
     }
 
+    /**
+     * Hands every message to {@code handler} until the peer closes the connection (then returns);
+     * descriptors the handler has not released are closed after it returns. A failure of the
+     * connection or of the handler is thrown.
+     */
+    public void receiveAll(java.util.function.Consumer<Received> handler) {
+        while (true) {
+            Optional<Received> r = receive();
+            if (r.isEmpty()) {
+                return;
+            }
+            try (Received m = r.get()) {
+                handler.accept(m);
+            }
+        }
+    }
+
     public Optional<Received> receive(Duration timeout) {
         Optional<UnixSocket.Message> m = socket.receive(Wire.MAX_MESSAGE, timeout);
         if (m.isEmpty()) {

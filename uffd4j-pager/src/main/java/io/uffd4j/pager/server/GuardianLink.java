@@ -7,7 +7,6 @@ import io.uffd4j.pager.protocol.Message;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -101,17 +100,11 @@ final class GuardianLink {
 
     private void read(Channel ch, Process p, int gen) {
         try {
-            while (true) {
-                Optional<Channel.Received> r = ch.receive();
-                if (r.isEmpty()) {
-                    break;
+            ch.receiveAll(m -> {
+                if (m.message() instanceof Message.HeartbeatReply) {
+                    lastReply = System.nanoTime();
                 }
-                try (Channel.Received m = r.get()) {
-                    if (m.message() instanceof Message.HeartbeatReply) {
-                        lastReply = System.nanoTime();
-                    }
-                }
-            }
+            });
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "supervisor: guardian connection failed: " + e);
         }

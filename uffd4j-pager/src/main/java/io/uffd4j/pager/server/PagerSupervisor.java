@@ -366,19 +366,13 @@ public final class PagerSupervisor {
 
     private void readWorker(Channel ch, Process p, int gen) {
         try {
-            while (true) {
-                Optional<Channel.Received> r = ch.receive();
-                if (r.isEmpty()) {
-                    break;
+            ch.receiveAll(m -> {
+                if (m.message() instanceof Message.ChildAdopted c) {
+                    childAdopted(c, m.fds());
+                } else {
+                    onWorkerMessage(m.message());
                 }
-                try (Channel.Received m = r.get()) {
-                    if (m.message() instanceof Message.ChildAdopted c) {
-                        childAdopted(c, m.fds());
-                    } else {
-                        onWorkerMessage(m.message());
-                    }
-                }
-            }
+            });
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "supervisor: worker connection failed: " + e);
         }
