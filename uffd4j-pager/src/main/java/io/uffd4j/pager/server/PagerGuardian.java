@@ -48,10 +48,24 @@ public final class PagerGuardian {
     private final AtomicBoolean lost = new AtomicBoolean();
     private volatile long lastHeard = System.nanoTime();
     private volatile Optional<ProcessHandle> worker = Optional.empty();
+    /**
+     * Made at start, with the classes a take-over needs loaded: a take-over happens when things are
+     * already going wrong, and must not depend on loading code then (a jar replaced on disk meanwhile
+     * made one fail with NoClassDefFoundError in a test run).
+     */
+    private final PagerWorker server = PagerWorker.detached();
 
     private PagerGuardian(Channel channel, Duration lossTimeout) {
         this.channel = channel;
         this.lossTimeout = lossTimeout;
+        for (Class<?> c : List.of(RegionServer.class, SharedSource.class, AddressSpaceProbe.class, Prefetcher.class,
+                io.uffd4j.pager.source.Sources.class, io.uffd4j.EventBatch.class, io.uffd4j.Resolver.class)) {
+            try {
+                Class.forName(c.getName(), true, c.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException("the guardian cannot load " + c.getName(), e);
+            }
+        }
     }
 
     public static void main(String[] args) throws InterruptedException {
@@ -126,8 +140,19 @@ public final class PagerGuardian {
         }
     }
 
-    /** The supervisor is lost: make sure it and its worker are gone, then serve every region here. */
+    /** The supervisor is lost: take the regions over; a take-over that fails says so loudly and ends the process. */
     private void takeOver(String why) {
+        try {
+            serveEverything(why);
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.ERROR, "guardian " + ProcessHandle.current().pid() + ": the take-over failed;"
+                    + " threads waiting on the regions' missing pages are not served", t);
+            Runtime.getRuntime().halt(70);
+        }
+    }
+
+    /** Makes sure the supervisor and its worker are gone, then serves every region here until its application exits. */
+    private void serveEverything(String why) {
         if (held.isEmpty()) {
             LOG.log(System.Logger.Level.INFO, "guardian: " + why + "; no region to take over, exiting");
             Runtime.getRuntime().halt(0);
@@ -138,7 +163,6 @@ public final class PagerGuardian {
         // One reader per userfaultfd: a half-alive supervisor or worker would race with us for its messages.
         supervisor.ifPresent(PagerGuardian::killAndWait);
         worker.ifPresent(PagerGuardian::killAndWait);
-        PagerWorker server = PagerWorker.detached();
         for (Held h : held.values()) {
             switch (h.request()) {
                 // recovering: wake every waiter, whose fault the dead worker may have read without serving it.
