@@ -242,6 +242,27 @@ public final class UnixSocket implements AutoCloseable {
         }
     }
 
+    /** The connected peer's process, user and group as the kernel saw them at connect (SO_PEERCRED). */
+    public record PeerCredentials(long pid, int uid, int gid) {}
+
+    /** Who is at the other end: lets a server authenticate a peer by process or user. */
+    public PeerCredentials peer() {
+        int number = fd.acquire("getsockopt(SO_PEERCRED)");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cred = arena.allocate(12, 4); // struct ucred { pid_t; uid_t; gid_t; }
+            MemorySegment len = arena.allocate(4, 4);
+            len.set(JAVA_INT, 0, 12);
+            int r = Libc.getsockopt(number, Abi.SOL_SOCKET, Abi.SO_PEERCRED, cred.address(), len.address());
+            if (r < 0) {
+                throw UffdException.of("getsockopt(SO_PEERCRED)", Errno.of(-r), -r, 0, 0, 0, null);
+            }
+            return new PeerCredentials(cred.get(JAVA_INT, 0),
+                    cred.get(JAVA_INT, 4), cred.get(JAVA_INT, 8));
+        } finally {
+            fd.release();
+        }
+    }
+
     /** Shuts the connection down in both directions (the peer's receive returns empty). */
     public void shutdown() {
         int number = fd.acquire("shutdown");

@@ -94,6 +94,7 @@ public final class Abi {
     public static final int SOCK_CLOEXEC = 0x80000;
     public static final int SOL_SOCKET = 1;
     public static final int SCM_RIGHTS = 1;
+    public static final int SO_PEERCRED = 17;
     public static final int MSG_CMSG_CLOEXEC = 0x40000000;
     public static final int MSG_NOSIGNAL = 0x4000;
     public static final int MSG_CTRUNC = 0x8;

@@ -102,6 +102,8 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle SHUTDOWN = bindErrno("shutdown",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle GETSOCKOPT = bindErrno("getsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle SENDMSG = bindErrno("sendmsg",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle RECVMSG = bindErrno("recvmsg",
@@ -402,6 +404,16 @@ public final class Libc {
         MemorySegment s = CallState.current();
         try {
             return (int) result((int) SHUTDOWN.invokeExact(s, fd, how), s);
+        } catch (Throwable t) {
+            throw linkageFailure(t);
+        }
+    }
+
+    /** getsockopt(2); {@code lengthAddress} points at a socklen_t holding the buffer's size. */
+    public static int getsockopt(int fd, int level, int name, long value, long lengthAddress) {
+        MemorySegment s = CallState.current();
+        try {
+            return (int) result((int) GETSOCKOPT.invokeExact(s, fd, level, name, value, lengthAddress), s);
         } catch (Throwable t) {
             throw linkageFailure(t);
         }

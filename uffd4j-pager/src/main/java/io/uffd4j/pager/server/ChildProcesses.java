@@ -38,19 +38,27 @@ public final class ChildProcesses {
 
     /**
      * Waits (up to 60 s) for the child {@code p}, started to serve as {@code what}, to connect to
-     * {@code socket}; a child that exits first or does not connect in time is killed and refused.
+     * {@code socket}; a connection from any other process is refused (its peer credentials name another
+     * pid), and a child that exits first or does not connect in time is killed and refused.
      */
     static io.uffd4j.pager.protocol.Channel awaitConnection(io.uffd4j.ipc.UnixServerSocket socket, Process p, String what) {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
-        java.util.Optional<io.uffd4j.ipc.UnixSocket> s = java.util.Optional.empty();
-        while (s.isEmpty()) {
-            s = socket.accept(java.time.Duration.ofMillis(100));
-            if (s.isEmpty() && (!p.isAlive() || System.nanoTime() > deadline)) {
+        while (true) {
+            java.util.Optional<io.uffd4j.ipc.UnixSocket> s = socket.accept(java.time.Duration.ofMillis(100));
+            if (s.isPresent()) {
+                // The socket's path is visible to others: only the process we started may become our worker or guardian.
+                long peer = s.get().peer().pid();
+                if (peer == p.pid()) {
+                    return new io.uffd4j.pager.protocol.Channel(s.get());
+                }
+                System.getLogger(ChildProcesses.class.getName()).log(System.Logger.Level.WARNING,
+                        "refused a connection to " + socket.path() + " from process " + peer + ", which is not the " + what);
+                s.get().close();
+            } else if (!p.isAlive() || System.nanoTime() > deadline) {
                 p.destroyForcibly();
                 throw new IllegalStateException(p.isAlive() ? "the " + what + " did not connect within 60 s"
                         : "the " + what + " exited before connecting");
             }
         }
-        return new io.uffd4j.pager.protocol.Channel(s.get());
     }
 }
