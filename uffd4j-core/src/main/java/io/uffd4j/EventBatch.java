@@ -14,6 +14,7 @@ import io.uffd4j.event.UnmapEvent;
 import io.uffd4j.internal.ffm.Abi;
 import io.uffd4j.internal.ffm.CallState;
 import io.uffd4j.internal.ffm.Libc;
+import io.uffd4j.ipc.OwnedFd;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -43,6 +44,7 @@ public final class EventBatch implements AutoCloseable {
     private final MemorySegment errnoState;
     private final int[] forkFds;
     private Set<Feature> forkFeatures = Set.of();
+    private long pageSize = 4096;
     private int count;
     private boolean closed;
 
@@ -68,12 +70,13 @@ public final class EventBatch implements AutoCloseable {
         return count;
     }
 
-    int fill(int fd, Set<Feature> features) {
+    int fill(int fd, Set<Feature> features, long basePageSize) {
         if (closed) {
             throw new io.uffd4j.error.ClosedException("read", "read(userfaultfd) into a closed EventBatch");
         }
         closeUnclaimedForks();
         forkFeatures = features;
+        pageSize = basePageSize;
         count = 0;
         for (;;) {
             long n = Libc.read(errnoState, fd, bufferAddress, (long) capacity * Abi.MSG_SIZE);
@@ -182,23 +185,27 @@ public final class EventBatch implements AutoCloseable {
         return buffer.get(JAVA_LONG, offset(i) + 24);
     }
 
-    /** Takes ownership of the descriptor of FORK message {@code i}. */
+    /** Takes ownership of the descriptor of FORK message {@code i}, as a userfaultfd with the parent's features. */
     public Userfaultfd claimFork(int i) {
+        return Userfaultfd.adopt(claimForkDescriptor(i), forkFeatures);
+    }
+
+    private int claimForkDescriptor(int i) {
         check(i);
         int fd = forkFds[i];
         if (fd < 0) {
             throw new IllegalStateException("message " + i + " is not an unclaimed FORK message");
         }
         forkFds[i] = -1;
-        return Userfaultfd.adopt(fd, forkFeatures);
+        return fd;
     }
 
     /** Message {@code i} decoded (allocates; claims the descriptor of a FORK message). */
     public UffdEvent event(int i) {
         check(i);
         return switch (type(i)) {
-            case PAGEFAULT -> new PageFault(faultAddress(i), faultKind(i), isWrite(i), faultThreadId(i));
-            case FORK -> new ForkEvent(claimFork(i));
+            case PAGEFAULT -> new PageFault(faultAddress(i), faultKind(i), isWrite(i), faultThreadId(i), pageSize);
+            case FORK -> new ForkEvent(new OwnedFd(claimForkDescriptor(i), "a forked child's userfaultfd"));
             case REMAP -> new RemapEvent(rangeStart(i), rangeEnd(i), remapLength(i));
             case REMOVE -> new RemoveEvent(rangeStart(i), rangeEnd(i));
             case UNMAP -> new UnmapEvent(rangeStart(i), rangeEnd(i));

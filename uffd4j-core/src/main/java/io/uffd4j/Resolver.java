@@ -38,6 +38,7 @@ public final class Resolver {
     private long lastLength;
     private long lastDone;
     private Errno lastError = Errno.NONE;
+    private int stalls;
 
     Resolver(Userfaultfd uffd, NativeFd fd, long pageSize) {
         this.uffd = uffd;
@@ -56,48 +57,26 @@ public final class Resolver {
     /** UFFDIO_COPY: copies {@code length} bytes from this process's {@code source} into {@code destination}. */
     public Errno copy(long destination, long source, long length, Modes<CopyMode> modes) {
         checkRange(Ioctl.COPY, destination, length);
-        arg.set(JAVA_LONG, 0, destination);
-        arg.set(JAVA_LONG, 8, source);
-        arg.set(JAVA_LONG, 16, length);
-        arg.set(JAVA_LONG, 24, modes.bits());
-        arg.set(JAVA_LONG, Abi.COPY_OUT, UNWRITTEN);
-        return call(Ioctl.COPY, Abi.UFFDIO_COPY, Abi.COPY_OUT, destination, length);
+        return once(Ioctl.COPY, destination, source, length, modes.bits());
     }
 
     /** UFFDIO_ZEROPAGE: maps zero pages (anonymous and shmem ranges only). */
     public Errno zeroPage(long destination, long length, Modes<ZeroPageMode> modes) {
         checkRange(Ioctl.ZEROPAGE, destination, length);
-        arg.set(JAVA_LONG, 0, destination);
-        arg.set(JAVA_LONG, 8, length);
-        arg.set(JAVA_LONG, 16, modes.bits());
-        arg.set(JAVA_LONG, Abi.ZEROPAGE_OUT, UNWRITTEN);
-        return call(Ioctl.ZEROPAGE, Abi.UFFDIO_ZEROPAGE, Abi.ZEROPAGE_OUT, destination, length);
+        return once(Ioctl.ZEROPAGE, destination, 0, length, modes.bits());
     }
 
     /** UFFDIO_MOVE: moves pages from {@code source} to {@code destination}, both in the registered process. */
     public Errno move(long destination, long source, long length, Modes<MoveMode> modes) {
         checkRange(Ioctl.MOVE, destination, length);
-        if ((source & pageMask) != 0) {
-            throw new InvalidRequestException(Ioctl.MOVE.kernelName(), source, length,
-                    "UFFDIO_MOVE refused for source 0x" + Long.toHexString(source) + " (destination 0x"
-                    + Long.toHexString(destination) + ", length " + length + "): the source is not page aligned");
-        }
-        arg.set(JAVA_LONG, 0, destination);
-        arg.set(JAVA_LONG, 8, source);
-        arg.set(JAVA_LONG, 16, length);
-        arg.set(JAVA_LONG, 24, modes.bits());
-        arg.set(JAVA_LONG, Abi.MOVE_OUT, UNWRITTEN);
-        return call(Ioctl.MOVE, Abi.UFFDIO_MOVE, Abi.MOVE_OUT, destination, length);
+        checkMoveSource(destination, source, length);
+        return once(Ioctl.MOVE, destination, source, length, modes.bits());
     }
 
     /** UFFDIO_CONTINUE: maps the pages already in the page cache (ranges registered with MINOR). */
     public Errno continueRange(long start, long length, Modes<ContinueMode> modes) {
         checkRange(Ioctl.CONTINUE, start, length);
-        arg.set(JAVA_LONG, 0, start);
-        arg.set(JAVA_LONG, 8, length);
-        arg.set(JAVA_LONG, 16, modes.bits());
-        arg.set(JAVA_LONG, Abi.CONTINUE_OUT, UNWRITTEN);
-        return call(Ioctl.CONTINUE, Abi.UFFDIO_CONTINUE, Abi.CONTINUE_OUT, start, length);
+        return once(Ioctl.CONTINUE, start, 0, length, modes.bits());
     }
 
     /** UFFDIO_POISON: the next access to these pages gets SIGBUS (kernel accesses get EFAULT). */
@@ -130,6 +109,159 @@ public final class Resolver {
         arg.set(JAVA_LONG, 0, start);
         arg.set(JAVA_LONG, 8, length);
         return call(Ioctl.WAKE, Abi.UFFDIO_WAKE, -1, start, length);
+    }
+
+    // ---- whole ranges: the one partial-progress loop ---------------------------------------------
+
+    /**
+     * Hears the progress of a whole-range resolution ({@link #copyAll}, {@link #zeroPageAll},
+     * {@link #moveAll}, {@link #continueAll}), on the resolving thread. Offsets are relative to the
+     * range's start. Implementations are usually fields of the component (no allocation per call).
+     */
+    public interface RangeProgress {
+        /** Returned by {@link #failed}: end the loop with that error. */
+        long STOP = -1;
+
+        /** The page size of the range (the step over a page that is there already). */
+        long pageSize();
+
+        /** [offset, offset + bytes) was installed by this call. */
+        void installed(long offset, long bytes);
+
+        /** The page at {@code offset} was there already (EEXIST); the loop steps over it. */
+        default void present(long offset) {}
+
+        /**
+         * Any other error at {@code offset} with nothing done: the bytes to step over (whole pages) to go
+         * on, 0 to try the same offset again (counted as a stall), or {@link #STOP} to end with this error.
+         */
+        default long failed(Errno error, long offset) {
+            return STOP;
+        }
+    }
+
+    /**
+     * UFFDIO_COPY of the whole range, however many calls it takes: partial progress goes on from the
+     * bytes done, a page already there (EEXIST) is stepped over, EAGAIN without progress is retried up
+     * to {@code maxStalls} times with a spin-then-yield back-off (0: return EAGAIN at once, as a fault
+     * handler must, so that its loop reads the pending event). Returns {@link Errno#NONE} when the whole
+     * range is done, else the error that ended it ({@link #failure()} describes that call).
+     */
+    public Errno copyAll(long destination, long source, long length, Modes<CopyMode> modes, RangeProgress progress,
+                         int maxStalls) {
+        return whole(Ioctl.COPY, destination, source, length, modes.bits(), progress, maxStalls);
+    }
+
+    /** UFFDIO_ZEROPAGE of the whole range, as {@link #copyAll} does it. */
+    public Errno zeroPageAll(long destination, long length, Modes<ZeroPageMode> modes, RangeProgress progress, int maxStalls) {
+        return whole(Ioctl.ZEROPAGE, destination, 0, length, modes.bits(), progress, maxStalls);
+    }
+
+    /** UFFDIO_MOVE of the whole range, as {@link #copyAll} does it. */
+    public Errno moveAll(long destination, long source, long length, Modes<MoveMode> modes, RangeProgress progress,
+                         int maxStalls) {
+        checkMoveSource(destination, source, length);
+        return whole(Ioctl.MOVE, destination, source, length, modes.bits(), progress, maxStalls);
+    }
+
+    /** UFFDIO_CONTINUE of the whole range, as {@link #copyAll} does it. */
+    public Errno continueAll(long start, long length, Modes<ContinueMode> modes, RangeProgress progress, int maxStalls) {
+        return whole(Ioctl.CONTINUE, start, 0, length, modes.bits(), progress, maxStalls);
+    }
+
+    /** EAGAIN answers without progress that the last whole-range call waited through. */
+    public int stalls() {
+        return stalls;
+    }
+
+    private Errno whole(Ioctl op, long destination, long source, long length, long bits, RangeProgress progress,
+                        int maxStalls) {
+        checkRange(op, destination, length);
+        if (maxStalls < 0) {
+            throw new IllegalArgumentException("maxStalls " + maxStalls + " is negative (accepted: 0 or more)");
+        }
+        stalls = 0;
+        long done = 0;
+        int stalledInARow = 0;
+        while (done < length) {
+            Errno e = once(op, destination + done, source + done, length - done, bits);
+            long d = e == Errno.NONE ? length - done : lastDone;
+            if (d > 0) {
+                progress.installed(done, d);
+                done += d;
+                stalledInARow = 0;
+            }
+            if (e == Errno.NONE) {
+                break;
+            }
+            long step;
+            if (e == Errno.EAGAIN) {
+                if (d > 0) {
+                    continue;
+                }
+                step = 0;
+            } else if (e == Errno.EEXIST) {
+                progress.present(done);
+                step = progress.pageSize();
+            } else {
+                step = progress.failed(e, done);
+                if (step < 0) {
+                    return e;
+                }
+            }
+            if (step > 0) {
+                done += step;
+                stalledInARow = 0;
+                continue;
+            }
+            if (++stalledInARow > maxStalls) {
+                return e;
+            }
+            stalls++;
+            if (stalledInARow < 16) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+        lastError = Errno.NONE;
+        return Errno.NONE;
+    }
+
+    private Errno once(Ioctl op, long destination, long source, long length, long bits) {
+        return switch (op) {
+            case COPY -> {
+                arg.set(JAVA_LONG, 0, destination);
+                arg.set(JAVA_LONG, 8, source);
+                arg.set(JAVA_LONG, 16, length);
+                arg.set(JAVA_LONG, 24, bits);
+                arg.set(JAVA_LONG, Abi.COPY_OUT, UNWRITTEN);
+                yield call(Ioctl.COPY, Abi.UFFDIO_COPY, Abi.COPY_OUT, destination, length);
+            }
+            case MOVE -> {
+                arg.set(JAVA_LONG, 0, destination);
+                arg.set(JAVA_LONG, 8, source);
+                arg.set(JAVA_LONG, 16, length);
+                arg.set(JAVA_LONG, 24, bits);
+                arg.set(JAVA_LONG, Abi.MOVE_OUT, UNWRITTEN);
+                yield call(Ioctl.MOVE, Abi.UFFDIO_MOVE, Abi.MOVE_OUT, destination, length);
+            }
+            case ZEROPAGE -> {
+                arg.set(JAVA_LONG, 0, destination);
+                arg.set(JAVA_LONG, 8, length);
+                arg.set(JAVA_LONG, 16, bits);
+                arg.set(JAVA_LONG, Abi.ZEROPAGE_OUT, UNWRITTEN);
+                yield call(Ioctl.ZEROPAGE, Abi.UFFDIO_ZEROPAGE, Abi.ZEROPAGE_OUT, destination, length);
+            }
+            case CONTINUE -> {
+                arg.set(JAVA_LONG, 0, destination);
+                arg.set(JAVA_LONG, 8, length);
+                arg.set(JAVA_LONG, 16, bits);
+                arg.set(JAVA_LONG, Abi.CONTINUE_OUT, UNWRITTEN);
+                yield call(Ioctl.CONTINUE, Abi.UFFDIO_CONTINUE, Abi.CONTINUE_OUT, destination, length);
+            }
+            default -> throw new IllegalArgumentException(op + " is not a range-installing ioctl");
+        };
     }
 
     /** Forgets the last call, so that {@link #lastOperation()} tells whether a new one was made. */
@@ -170,6 +302,14 @@ public final class Resolver {
     /** The specific exception for the last call's error (allocates), or null if it completed. */
     public UffdException failure() {
         return progress().exception();
+    }
+
+    private void checkMoveSource(long destination, long source, long length) {
+        if ((source & pageMask) != 0) {
+            throw new InvalidRequestException(Ioctl.MOVE.kernelName(), source, length,
+                    "UFFDIO_MOVE refused for source 0x" + Long.toHexString(source) + " (destination 0x"
+                    + Long.toHexString(destination) + ", length " + length + "): the source is not page aligned");
+        }
     }
 
     private void checkRange(Ioctl op, long start, long length) {

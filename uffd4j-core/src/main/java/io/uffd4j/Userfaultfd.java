@@ -5,6 +5,7 @@ import io.uffd4j.error.Errno;
 import io.uffd4j.error.InvalidRequestException;
 import io.uffd4j.error.PermissionDeniedException;
 import io.uffd4j.error.UffdException;
+import io.uffd4j.event.ForkEvent;
 import io.uffd4j.internal.NativeFd;
 import io.uffd4j.internal.ffm.Abi;
 import io.uffd4j.internal.ffm.Libc;
@@ -80,6 +81,14 @@ public final class Userfaultfd implements AutoCloseable {
         return new Userfaultfd(descriptor, CreationMethod.AUTO, false, (flags & Abi.O_NONBLOCK) != 0,
                 features.isEmpty() ? EnumSet.noneOf(Feature.class) : EnumSet.copyOf(features),
                 EnumSet.of(Ioctl.API, Ioctl.REGISTER, Ioctl.UNREGISTER));
+    }
+
+    /**
+     * Takes ownership of the descriptor a {@link ForkEvent} of this userfaultfd carries: the child's
+     * userfaultfd, with this one's features.
+     */
+    public Userfaultfd adoptFork(ForkEvent fork) {
+        return adopt(fork.child().release(), features);
     }
 
     /** Options for a new userfaultfd. */
@@ -402,7 +411,7 @@ public final class Userfaultfd implements AutoCloseable {
         Set<Feature> enabled = requireReady("read");
         int number = fd.acquire("read");
         try {
-            return batch.fill(number, enabled);
+            return batch.fill(number, enabled, pageSize());
         } finally {
             fd.release();
         }

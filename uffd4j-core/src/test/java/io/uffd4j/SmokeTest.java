@@ -1,5 +1,6 @@
 package io.uffd4j;
 
+import io.uffd4j.serve.Resolution;
 import io.uffd4j.error.PageUnavailableException;
 import io.uffd4j.mm.Mapping;
 import io.uffd4j.serve.FailurePolicy;
@@ -29,6 +30,7 @@ class SmokeTest {
                                 page.fill((byte) (fault.pageOffset() / 4096));
                                 resolver.copy(fault.pageAddress(), page.address(), 4096, Modes.none());
                             }
+                            return Resolution.from(resolver);
                         })
                         .start()) {
                     GuardedMemory mem = server.guarded(region);
@@ -74,6 +76,7 @@ class SmokeTest {
                     .handler((fault, resolver) -> {
                         calls.incrementAndGet();
                         resolver.copy(fault.pageAddress(), page.address(), 4096, Modes.none()); // EEXIST: wrong ioctl
+                        return Resolution.from(resolver);
                     })
                     .start()) {
                 uffd.writeProtect(region.address(), region.size());

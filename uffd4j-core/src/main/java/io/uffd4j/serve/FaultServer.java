@@ -8,8 +8,6 @@ import io.uffd4j.error.InvalidRequestException;
 import io.uffd4j.internal.MappingBridge;
 import io.uffd4j.ipc.EventFd;
 import io.uffd4j.mm.Mapping;
-import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,17 +16,19 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Serves the faults of one userfaultfd with handler threads of this JVM.
+ * Serves the faults of one userfaultfd with handler threads of this JVM, each running a {@link FaultLoop}.
  *
  * <pre>{@code
  * try (Userfaultfd uffd = Userfaultfd.open();
  *      Mapping region = Mapping.anonymous(64 << 20);
  *      FaultServer server = FaultServer.builder(uffd)
  *              .serve(region, RegisterMode.MISSING)
- *              .handler((fault, resolver) -> resolver.copy(fault.pageAddress(), page, fault.pageSize(), NONE))
+ *              .handler((fault, resolver) -> {
+ *                  resolver.copy(fault.pageAddress(), page, fault.pageSize(), NONE);
+ *                  return Resolution.from(resolver);
+ *              })
  *              .start()) {
  *     GuardedMemory memory = server.guarded(region);
  *     memory.getLong(4096);          // faults in native state, served by the handler
@@ -52,72 +52,20 @@ public final class FaultServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(FaultServer.class.getName());
     private static final AtomicInteger IDS = new AtomicInteger();
 
-    final Userfaultfd uffd;
-    final FaultHandler handler;
-    final FaultServerListener listener;
-    final WaitStrategy waitStrategy;
-    final FailurePolicy failurePolicy;
-    final int retryCapacity;
-    final ServedRange[] ranges;
-    final Counters counters = new Counters();
-    /** Longest service time the histogram tracks; longer ones are recorded as this. */
-    static final long MAX_TRACKED_NANOS = 600_000_000_000L;
-    /** Fixed range: an auto-resizing histogram allocates when a value falls outside it. */
-    final Recorder serviceTime = new Recorder(1, MAX_TRACKED_NANOS, 3);
-    final EventFd stop;
-    private final Histogram serviceTotal = new Histogram(1, MAX_TRACKED_NANOS, 3);
+    private final Userfaultfd uffd;
+    private final FailurePolicy failurePolicy;
+    private final Served[] served;
+    private final ServedRange[] ranges;
+    private final FaultStats stats = new FaultStats();
+    private final EventFd stop;
+    private final List<FaultLoop> loops = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final Duration drainTimeout;
     private final int id = IDS.incrementAndGet();
-    volatile boolean running = true;
     private boolean closed;
 
-    /**
-     * A range this server serves: a mapping of this process (with its guarded accessor), or a range of
-     * another process whose userfaultfd this server received (no mapping, no guarded accessor).
-     */
-    static final class ServedRange {
-        final long start;
-        final long length;
-        final long pageSize;
-        final Mapping mapping;
-        final Registration registration;
-        final GuardedMemory guarded;
-        final boolean poisonOnGiveUp;
-        final boolean unregisterOnClose;
-
-        ServedRange(long start, long length, long pageSize, Mapping mapping, Registration registration,
-                    GuardedMemory guarded, boolean poisonOnGiveUp, boolean unregisterOnClose) {
-            this.start = start;
-            this.length = length;
-            this.pageSize = pageSize;
-            this.mapping = mapping;
-            this.registration = registration;
-            this.guarded = guarded;
-            this.poisonOnGiveUp = poisonOnGiveUp;
-            this.unregisterOnClose = unregisterOnClose;
-        }
-
-        boolean contains(long address) {
-            return address >= start && address - start < length;
-        }
-    }
-
-    /** A range of another process, registered by that process, served here (see Builder#serveRemote). */
-    private record RemoteRange(long start, long length, long pageSize, boolean poisonOnGiveUp) {}
-
-    static final class Counters {
-        final LongAdder missing = new LongAdder();
-        final LongAdder writeProtect = new LongAdder();
-        final LongAdder minor = new LongAdder();
-        final LongAdder events = new LongAdder();
-        final LongAdder removes = new LongAdder();
-        final LongAdder races = new LongAdder();
-        final LongAdder retries = new LongAdder();
-        final LongAdder failures = new LongAdder();
-        final LongAdder gaveUp = new LongAdder();
-        final LongAdder poisoned = new LongAdder();
-    }
+    /** A range of this server with what it needs besides the loop's view of it. */
+    private record Served(ServedRange range, Mapping mapping, Registration registration, GuardedMemory guarded) {}
 
     public static Builder builder(Userfaultfd uffd) {
         return new Builder(uffd);
@@ -129,9 +77,8 @@ public final class FaultServer implements AutoCloseable {
         private final List<Mapping> mappings = new ArrayList<>();
         private final List<Set<RegisterMode>> modes = new ArrayList<>();
         private final List<GuardedMemory.Mode> accessModes = new ArrayList<>();
-        private final List<RemoteRange> remotes = new ArrayList<>();
         private FaultHandler handler;
-        private FaultServerListener listener = new FaultServerListener() {};
+        private FaultListener listener = new FaultListener() {};
         private WaitStrategy waitStrategy = WaitStrategy.block();
         private FailurePolicy failurePolicy = FailurePolicy.defaults();
         private int threads = 1;
@@ -172,30 +119,12 @@ public final class FaultServer implements AutoCloseable {
             return this;
         }
 
-        /**
-         * Serves [start, start + length) of the process that created the userfaultfd, which registered
-         * it already (this server typically runs in another process and received the descriptor over a
-         * Unix socket). Such faults are taken by threads of the other process, so they cannot block this
-         * JVM's safepoints. {@code poisonOnGiveUp}: whether pages may be poisoned when the handler gives up
-         * (the faulting access then gets SIGBUS; for a JVM reading with MemorySegment that is an
-         * InternalError in the accessing thread).
-         */
-        public Builder serveRemote(long start, long length, long pageSize, boolean poisonOnGiveUp) {
-            if (length <= 0 || pageSize <= 0 || start % pageSize != 0 || length % pageSize != 0) {
-                throw new InvalidRequestException("serveRemote", start, length, "serveRemote refused for start 0x"
-                        + Long.toHexString(start) + ", length " + length + ": the range must be a positive number of whole pages of "
-                        + pageSize + " bytes");
-            }
-            remotes.add(new RemoteRange(start, length, pageSize, poisonOnGiveUp));
-            return this;
-        }
-
         public Builder handler(FaultHandler handler) {
             this.handler = Objects.requireNonNull(handler);
             return this;
         }
 
-        public Builder listener(FaultServerListener listener) {
+        public Builder listener(FaultListener listener) {
             this.listener = Objects.requireNonNull(listener);
             return this;
         }
@@ -238,10 +167,10 @@ public final class FaultServer implements AutoCloseable {
             return this;
         }
 
-        /** Faults each handler thread can hold for a later retry (default 1024); small values let tests overflow it. */
-        Builder retryCapacity(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("retry capacity must be at least 1, was " + n);
+        /** Faults each handler thread can hold for a later retry (default 1024). */
+        public Builder retryCapacity(int n) {
+            if (n < 1 || n > 1 << 20) {
+                throw new IllegalArgumentException("retryCapacity " + n + " is out of range (accepted: 1 to 1048576)");
             }
             this.retryCapacity = n;
             return this;
@@ -251,7 +180,7 @@ public final class FaultServer implements AutoCloseable {
             if (handler == null) {
                 throw new IllegalStateException("a FaultServer needs a handler");
             }
-            if (mappings.isEmpty() && remotes.isEmpty()) {
+            if (mappings.isEmpty()) {
                 throw new IllegalStateException("a FaultServer needs at least one range to serve");
             }
             if (!uffd.nonBlocking()) {
@@ -264,18 +193,15 @@ public final class FaultServer implements AutoCloseable {
 
     private FaultServer(Builder b) {
         this.uffd = b.uffd;
-        this.handler = b.handler;
-        this.listener = b.listener;
-        this.waitStrategy = b.waitStrategy;
         this.failurePolicy = b.failurePolicy;
-        this.retryCapacity = b.retryCapacity;
         this.drainTimeout = b.drainTimeout;
-        this.ranges = new ServedRange[b.mappings.size() + b.remotes.size()];
+        this.served = new Served[b.mappings.size()];
+        this.ranges = new ServedRange[served.length];
         int entered = 0;
         int registered = 0;
         EventFd stopFd = EventFd.create();
         try {
-            for (int i = 0; i < b.mappings.size(); i++) {
+            for (int i = 0; i < served.length; i++) {
                 Mapping m = b.mappings.get(i);
                 if (!m.isOpen()) {
                     // Its address range may belong to a newer mapping by now: never register it.
@@ -288,16 +214,10 @@ public final class FaultServer implements AutoCloseable {
                 Registration r = uffd.register(m.address(), m.size(), b.modes.get(i));
                 registered++;
                 GuardedMemory.Mode mode = b.accessModes.get(i);
-                boolean poison = failurePolicy.onGiveUp() == FailurePolicy.GiveUp.POISON
-                        && mode == GuardedMemory.Mode.CHECKED;
-                ranges[i] = new ServedRange(m.address(), m.size(), m.pageSize(), m, r, new GuardedMemory(m, mode, uffd),
-                        poison, true);
-            }
-            for (int i = 0; i < b.remotes.size(); i++) {
-                RemoteRange rr = b.remotes.get(i);
-                boolean poison = failurePolicy.onGiveUp() == FailurePolicy.GiveUp.POISON && rr.poisonOnGiveUp();
-                ranges[b.mappings.size() + i] = new ServedRange(rr.start(), rr.length(), rr.pageSize(), null, null,
-                        null, poison, false);
+                // A DIRECT access to a poisoned page raises SIGBUS in native code, which ends the JVM.
+                boolean poison = failurePolicy.onGiveUp() == FailurePolicy.GiveUp.POISON && mode == GuardedMemory.Mode.CHECKED;
+                ranges[i] = new ServedRange(m.address(), m.size(), m.pageSize(), poison);
+                served[i] = new Served(ranges[i], m, r, new GuardedMemory(m, mode, uffd));
             }
         } catch (RuntimeException e) {
             for (int i = 0; i < registered; i++) {
@@ -311,36 +231,45 @@ public final class FaultServer implements AutoCloseable {
         }
         this.stop = stopFd;
         for (int i = 0; i < b.threads; i++) {
-            HandlerLoop loop = new HandlerLoop(this, b.batchSize);
-            Thread t = Thread.ofPlatform().daemon().name("uffd4j-fault-" + id + "-" + i).unstarted(loop);
-            threads.add(t);
+            FaultLoop loop = FaultLoop.builder()
+                    .read(uffd)
+                    .ranges(this::rangeOf)
+                    .handler(b.handler)
+                    .listener(b.listener)
+                    .failurePolicy(failurePolicy)
+                    .stats(stats)
+                    .waitStrategy(b.waitStrategy)
+                    .stopSignal(stopFd)
+                    .batchSize(b.batchSize)
+                    .retryCapacity(b.retryCapacity)
+                    .build();
+            loops.add(loop);
+            threads.add(Thread.ofPlatform().daemon().name("uffd4j-fault-" + id + "-" + i).unstarted(loop));
         }
         threads.forEach(Thread::start);
     }
 
     /** The guarded accessor of a served mapping. */
     public GuardedMemory guarded(Mapping mapping) {
-        Objects.requireNonNull(mapping);
-        for (ServedRange r : ranges) {
-            if (r.mapping == mapping) {
-                return r.guarded;
-            }
-        }
-        throw new IllegalArgumentException(mapping + " is not served by this server");
+        return servedOf(mapping).guarded();
     }
 
     /** The registration of a served mapping (its ioctl set). */
     public Registration registration(Mapping mapping) {
-        Objects.requireNonNull(mapping);
-        for (ServedRange r : ranges) {
-            if (r.mapping == mapping) {
-                return r.registration;
+        return servedOf(mapping).registration();
+    }
+
+    private Served servedOf(Mapping mapping) {
+        Objects.requireNonNull(mapping, "mapping");
+        for (Served s : served) {
+            if (s.mapping() == mapping) {
+                return s;
             }
         }
         throw new IllegalArgumentException(mapping + " is not served by this server");
     }
 
-    ServedRange rangeOf(long address) {
+    private ServedRange rangeOf(long address) {
         for (ServedRange r : ranges) {
             if (r.contains(address)) {
                 return r;
@@ -353,32 +282,19 @@ public final class FaultServer implements AutoCloseable {
         return uffd;
     }
 
+    /** Whether every handler thread is still serving. */
     public boolean isRunning() {
-        return running;
+        for (FaultLoop loop : loops) {
+            if (!loop.isRunning()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Counters and the service-time distribution since the server started. */
-    public synchronized ServerStats stats() {
-        serviceTotal.add(serviceTime.getIntervalHistogram());
-        Counters c = counters;
-        return new ServerStats(c.missing.sum(), c.writeProtect.sum(), c.minor.sum(), c.events.sum(),
-                c.removes.sum(), c.races.sum(), c.retries.sum(), c.failures.sum(), c.gaveUp.sum(),
-                c.poisoned.sum(), LatencySummary.of(serviceTotal));
-    }
-
-    /** A copy of the service-time histogram (nanoseconds). */
-    public synchronized Histogram serviceTimeHistogram() {
-        serviceTotal.add(serviceTime.getIntervalHistogram());
-        return serviceTotal.copy();
-    }
-
-    void reportServerError(Throwable t) {
-        LOG.log(System.Logger.Level.ERROR, "fault server thread " + Thread.currentThread().getName() + " stopped", t);
-        try {
-            listener.onServerError(t);
-        } catch (Throwable e) {
-            LOG.log(System.Logger.Level.ERROR, "listener.onServerError threw", e);
-        }
+    public ServerStats stats() {
+        return stats.snapshot();
     }
 
     /**
@@ -394,19 +310,18 @@ public final class FaultServer implements AutoCloseable {
             closed = true;
         }
         long deadline = System.nanoTime() + drainTimeout.toNanos();
-        for (ServedRange r : ranges) {
-            if (r.guarded != null) {
-                r.guarded.beginClose();
-            }
+        for (Served s : served) {
+            s.guarded().beginClose();
         }
-        for (ServedRange r : ranges) {
-            if (r.guarded != null && !r.guarded.awaitIdle(deadline)) {
-                LOG.log(System.Logger.Level.ERROR, "guarded accesses to " + r.mapping
+        for (Served s : served) {
+            if (!s.guarded().awaitIdle(deadline)) {
+                LOG.log(System.Logger.Level.ERROR, "guarded accesses to " + s.mapping()
                         + " did not finish within " + drainTimeout + "; they will fail with ClosedException");
             }
         }
-        running = false;
-        stop.signal(1);
+        for (FaultLoop loop : loops) {
+            loop.stop();
+        }
         for (Thread t : threads) {
             try {
                 t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
@@ -418,12 +333,10 @@ public final class FaultServer implements AutoCloseable {
                         + drainTimeout + "; leaving it behind");
             }
         }
-        for (ServedRange r : ranges) {
-            if (r.mapping != null) {
-                r.guarded.markUnregistered();
-                safeUnregister(r.mapping);
-                MappingBridge.ops().leaveServedInProcess(r.mapping);
-            }
+        for (Served s : served) {
+            s.guarded().markUnregistered();
+            safeUnregister(s.mapping());
+            MappingBridge.ops().leaveServedInProcess(s.mapping());
         }
         stop.close();
     }

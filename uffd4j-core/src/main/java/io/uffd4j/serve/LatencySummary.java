@@ -4,7 +4,7 @@ import org.HdrHistogram.Histogram;
 
 /** Percentiles of a latency histogram, in nanoseconds. */
 public record LatencySummary(long count, long p50, long p90, long p99, long p999, long max, double mean) {
-    public static LatencySummary of(Histogram h) {
+    static LatencySummary of(Histogram h) {
         if (h.getTotalCount() == 0) {
             return new LatencySummary(0, 0, 0, 0, 0, 0, 0);
         }

@@ -15,6 +15,7 @@ final class RetryQueue {
     private final boolean[] write;
     private final int[] threadId;
     private final int[] attempt;
+    private final byte[] source;
     private int head;
     private int size;
 
@@ -25,9 +26,10 @@ final class RetryQueue {
         write = new boolean[capacity];
         threadId = new int[capacity];
         attempt = new int[capacity];
+        source = new byte[capacity];
     }
 
-    boolean offer(long addr, FaultKind k, boolean w, int tid, int att, long dueNanos) {
+    boolean offer(int src, long addr, FaultKind k, boolean w, int tid, int att, long dueNanos) {
         if (size == address.length) {
             return false;
         }
@@ -37,6 +39,7 @@ final class RetryQueue {
         write[i] = w;
         threadId[i] = tid;
         attempt[i] = att;
+        source[i] = (byte) src;
         due[i] = dueNanos;
         size++;
         return true;
@@ -74,6 +77,11 @@ final class RetryQueue {
         return attempt[head];
     }
 
+    /** Which of its loop's descriptors the fault was read from. */
+    int peekSource() {
+        return source[head];
+    }
+
     void pop() {
         head = (head + 1) % address.length;
         size--;
@@ -86,6 +94,7 @@ final class RetryQueue {
         byte k = kind[h];
         boolean w = write[h];
         int t = threadId[h], at = attempt[h];
+        byte sc = source[h];
         pop();
         int i = (head + size) % address.length;
         address[i] = a;
@@ -94,6 +103,7 @@ final class RetryQueue {
         write[i] = w;
         threadId[i] = t;
         attempt[i] = at;
+        source[i] = sc;
         size++;
     }
 

@@ -1,5 +1,6 @@
 package io.uffd4j.badinput;
 
+import io.uffd4j.serve.Resolution;
 import io.uffd4j.EventBatch;
 import io.uffd4j.Modes;
 import io.uffd4j.RegisterMode;
@@ -48,11 +49,11 @@ class ArgumentRefusalTest {
             assertThrows(IllegalArgumentException.class, () -> b.batchSize(0));
             assertThrows(NullPointerException.class, () -> b.handler(null));
             assertThrows(IllegalStateException.class, b::start, "no handler");
-            b.handler((f, r) -> r.zeroPage(f.pageAddress(), PAGE, Modes.none()));
+            b.handler((f, r) -> Resolution.from(r.zeroPage(f.pageAddress(), PAGE, Modes.none()), r));
             assertThrows(IllegalStateException.class, b::start, "no range");
 
             assertRefusedNaming(InvalidRequestException.class, "FaultServer", "non-blocking", () -> FaultServer.builder(blocking)
-                    .serve(m, RegisterMode.MISSING).handler((f, r) -> r.wake(f.pageAddress(), PAGE)).start());
+                    .serve(m, RegisterMode.MISSING).handler((f, r) -> Resolution.from(r.wake(f.pageAddress(), PAGE), r)).start());
             assertRefusedNaming(InvalidRequestException.class, "serve refused", "user-mode-only", () -> FaultServer.builder(userMode)
                     .serve(m, EnumSet.of(RegisterMode.MISSING), GuardedMemory.Mode.CHECKED));
             assertFalse(Probe.registered(m.address(), m.size()), "nothing was registered");

@@ -1,5 +1,6 @@
 package io.uffd4j.badinput;
 
+import io.uffd4j.serve.Resolution;
 import io.uffd4j.EventBatch;
 import io.uffd4j.Feature;
 import io.uffd4j.Modes;
@@ -94,7 +95,7 @@ class ClosedHandleTest {
             calls.put("resolverAfterClose", () -> uffd.resolver().zeroPage(a, PAGE, Modes.none()));
             calls.put("newResolver", () -> uffd.newResolver().wake(a, PAGE));
             calls.put("faultServer", () -> FaultServer.builder(uffd).serve(m, RegisterMode.MISSING)
-                    .handler((f, r) -> r.wake(f.pageAddress(), PAGE)).start());
+                    .handler((f, r) -> Resolution.from(r.wake(f.pageAddress(), PAGE), r)).start());
             assertAllClosed("Userfaultfd", calls);
             // Immutable facts stay readable.
             assertEquals(EnumSet.of(Feature.MOVE), uffd.features());
@@ -145,7 +146,7 @@ class ClosedHandleTest {
             // A closed target's address may be reused by a newer mapping: moving onto it would replace that.
             calls.put("moveToClosedTarget", () -> live.moveTo(m));
             calls.put("faultServerServe", () -> FaultServer.builder(uffd).serve(m, RegisterMode.MISSING)
-                    .handler((f, r) -> r.wake(f.pageAddress(), PAGE)).start());
+                    .handler((f, r) -> Resolution.from(r.wake(f.pageAddress(), PAGE), r)).start());
             assertAllClosed("Mapping", calls);
             assertTrue(live.isOpen(), "the failed moveTo left the source alone");
             live.segment().set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 1L);
@@ -158,7 +159,7 @@ class ClosedHandleTest {
     void guardedMemoryOfAClosedServer() {
         try (Mapping m = Mapping.anonymous(4 * PAGE); Userfaultfd uffd = Userfaultfd.open()) {
             FaultServer server = FaultServer.builder(uffd).serve(m, RegisterMode.MISSING)
-                    .handler((f, r) -> r.zeroPage(f.pageAddress(), PAGE, Modes.none())).start();
+                    .handler((f, r) -> Resolution.from(r.zeroPage(f.pageAddress(), PAGE, Modes.none()), r)).start();
             GuardedMemory g = server.guarded(m);
             assertEquals(0L, g.getLong(0));
             server.close();

@@ -1,5 +1,6 @@
 package io.uffd4j.badinput;
 
+import io.uffd4j.serve.Resolution;
 import io.uffd4j.Feature;
 import io.uffd4j.Ioctl;
 import io.uffd4j.Modes;
@@ -105,7 +106,7 @@ class DoubleRegistrationTest {
                     () -> FaultServer.builder(uffd)
                             .serve(free, RegisterMode.MISSING)
                             .serve(busy, RegisterMode.MISSING)
-                            .handler((f, r) -> r.zeroPage(f.pageAddress(), PAGE, Modes.none()))
+                            .handler((f, r) -> Resolution.from(r.zeroPage(f.pageAddress(), PAGE, Modes.none()), r))
                             .start());
             assertFalse(Probe.registered(free.address(), free.size()), "the first range was unregistered again");
             assertFalse(free.servedInProcess());

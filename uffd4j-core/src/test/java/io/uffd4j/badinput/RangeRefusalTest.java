@@ -1,5 +1,6 @@
 package io.uffd4j.badinput;
 
+import io.uffd4j.serve.Resolution;
 import io.uffd4j.ContinueMode;
 import io.uffd4j.CopyMode;
 import io.uffd4j.Feature;
@@ -305,7 +306,7 @@ class RangeRefusalTest {
         try (Mapping served = Mapping.anonymous(4 * PAGE);
              Userfaultfd u = Userfaultfd.open();
              FaultServer server = FaultServer.builder(u).serve(served, RegisterMode.MISSING)
-                     .handler((f, r) -> r.zeroPage(f.pageAddress(), PAGE, Modes.none()))
+                     .handler((f, r) -> Resolution.from(r.zeroPage(f.pageAddress(), PAGE, Modes.none()), r))
                      .start()) {
             GuardedMemory g = server.guarded(served);
             long size = 4 * PAGE;
@@ -326,13 +327,7 @@ class RangeRefusalTest {
     }
 
     @Test
-    void serveRemoteAndProcessMemoryRanges() throws Exception {
-        try (Userfaultfd u = Userfaultfd.open()) {
-            assertRefused(InvalidRequestException.class, "serveRemote", base + 1, PAGE,
-                    () -> FaultServer.builder(u).serveRemote(base + 1, PAGE, PAGE, false));
-            assertRefused(InvalidRequestException.class, "serveRemote", base, 0,
-                    () -> FaultServer.builder(u).serveRemote(base, 0, PAGE, false));
-        }
+    void processMemoryRanges() throws Exception {
         long far = unmappedAddress();
         try (ProcessMemory self = ProcessMemory.self()) {
             assertRefused(BadAddressException.class, "process_vm_readv", far, 8, () -> self.read(far, buffer.address(), 8));

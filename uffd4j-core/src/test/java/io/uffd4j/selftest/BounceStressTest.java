@@ -1,5 +1,6 @@
 package io.uffd4j.selftest;
 
+import io.uffd4j.serve.Resolution;
 import io.uffd4j.Modes;
 import io.uffd4j.RegisterMode;
 import io.uffd4j.Resolver;
@@ -119,7 +120,7 @@ class BounceStressTest {
             try (FaultServer server = FaultServer.builder(uffd).serve(dst, RegisterMode.MISSING)
                     .threads(2)
                     .waitStrategy(mode.waitStrategy())
-                    .handler((fault, r) -> r.copy(fault.pageAddress(), srcBase + fault.pageOffset(), PAGE, Modes.none()))
+                    .handler((fault, r) -> Resolution.from(r.copy(fault.pageAddress(), srcBase + fault.pageOffset(), PAGE, Modes.none()), r))
                     .start()) {
                 GuardedMemory g = server.guarded(dst);
                 List<Thread> threads = new ArrayList<>();

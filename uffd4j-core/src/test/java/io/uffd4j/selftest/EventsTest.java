@@ -65,13 +65,13 @@ class EventsTest {
             uffd.register(m.address(), m.size(), EnumSet.of(RegisterMode.MISSING));
             try (ForkedChild child = ForkedChild.start("strlen", m.address() + PAGE)) {
                 ForkEvent fork = assertInstanceOf(ForkEvent.class, parentEvents.next(WAIT));
-                try (Userfaultfd childUffd = fork.child(); EventPump childEvents = new EventPump(childUffd)) {
+                try (Userfaultfd childUffd = uffd.adoptFork(fork); EventPump childEvents = new EventPump(childUffd)) {
                     assertTrue(childUffd.isOpen());
                     assertNotEquals(uffd.fd(), childUffd.fd());
                     assertEquals(EnumSet.of(Feature.EVENT_FORK), childUffd.features());
 
                     PageFault f = assertInstanceOf(PageFault.class, childEvents.next(WAIT));
-                    assertEquals(new PageFault(m.address() + PAGE, FaultKind.MISSING, false, 0), f);
+                    assertEquals(new PageFault(m.address() + PAGE, FaultKind.MISSING, false, 0, PAGE), f);
                     Progress p = childUffd.copy(f.address(), stringPage(arena, 77));
                     assertTrue(p.complete(), p.toString());
 
@@ -142,7 +142,7 @@ class EventsTest {
             assertEquals((byte) 'A', access.start("read-kept", () -> NativeAccess.readByte(m.address())).await(WAIT));
             events.assertNoneQueued();
             Accessor<byte[]> reader = access.start("read-removed", () -> NativeAccess.read(m.address() + 2 * PAGE, 32));
-            assertEquals(new PageFault(m.address() + 2 * PAGE, FaultKind.MISSING, false, 0), events.next(WAIT));
+            assertEquals(new PageFault(m.address() + 2 * PAGE, FaultKind.MISSING, false, 0, PAGE), events.next(WAIT));
             MemorySegment second = stringPage(arena, 5);
             uffd.copy(m.address() + 2 * PAGE, second).orThrow();
             byte[] got = reader.await(WAIT);

@@ -1,5 +1,6 @@
 package io.uffd4j.selftest;
 
+import io.uffd4j.serve.Resolution;
 import io.uffd4j.ContinueMode;
 import io.uffd4j.Feature;
 import io.uffd4j.Modes;
@@ -81,9 +82,9 @@ class MinorFaultTest {
                     .handler((fault, r) -> {
                         if (fault.kind() == FaultKind.MINOR) {
                             flip(view.asSlice(fault.pageOffset(), PAGE));
-                            r.continueRange(fault.pageAddress(), PAGE, continueModes);
+                            return Resolution.from(r.continueRange(fault.pageAddress(), PAGE, continueModes), r);
                         } else if (fault.kind() == FaultKind.WRITE_PROTECT) {
-                            r.writeProtect(fault.pageAddress(), PAGE, Modes.<WriteProtectMode>none());
+                            return Resolution.from(r.writeProtect(fault.pageAddress(), PAGE, Modes.<WriteProtectMode>none()), r);
                         } else {
                             throw new IllegalStateException("unexpected " + fault);
                         }

@@ -1,5 +1,6 @@
 package io.uffd4j.selftest;
 
+import io.uffd4j.serve.Resolution;
 import io.uffd4j.Feature;
 import io.uffd4j.Modes;
 import io.uffd4j.MoveMode;
@@ -69,7 +70,7 @@ class MoveTest {
             long srcBase = src.address();
             ServerStats stats;
             try (FaultServer server = FaultServer.builder(uffd).serve(dst, RegisterMode.MISSING)
-                    .handler((fault, r) -> r.move(fault.pageAddress(), srcBase + fault.pageOffset(), PAGE, Modes.none()))
+                    .handler((fault, r) -> Resolution.from(r.move(fault.pageAddress(), srcBase + fault.pageOffset(), PAGE, Modes.none()), r))
                     .start();
                  Arena arena = Arena.ofConfined()) {
                 GuardedMemory g = server.guarded(dst);
@@ -207,7 +208,7 @@ class MoveTest {
         try (FaultServer server = FaultServer.builder(uffd).serve(dst, RegisterMode.MISSING)
                 .handler((fault, r) -> {
                     long chunk = fault.address() & -HUGE;
-                    r.move(chunk, srcBase + (chunk - dstBase), HUGE, Modes.none());
+                    return Resolution.from(r.move(chunk, srcBase + (chunk - dstBase), HUGE, Modes.none()), r);
                 })
                 .start();
              Arena arena = Arena.ofConfined()) {

@@ -1,5 +1,6 @@
 package io.uffd4j.selftest;
 
+import io.uffd4j.serve.Resolution;
 import io.uffd4j.Feature;
 import io.uffd4j.Ioctl;
 import io.uffd4j.Modes;
@@ -44,7 +45,7 @@ class PoisonTest {
         try (Mapping m = Mapping.anonymous(8 * PAGE);
              Userfaultfd uffd = Userfaultfd.builder().features(Feature.POISON).build()) {
             try (FaultServer server = FaultServer.builder(uffd).serve(m, RegisterMode.MISSING)
-                    .handler((fault, r) -> r.zeroPage(fault.pageAddress(), PAGE, Modes.none()))
+                    .handler((fault, r) -> Resolution.from(r.zeroPage(fault.pageAddress(), PAGE, Modes.none()), r))
                     .start()) {
                 assertTrue(server.registration(m).supports(Ioctl.POISON));
                 GuardedMemory g = server.guarded(m);

@@ -49,7 +49,7 @@ class WriteProtectUnpopulatedTest {
             Accessor<Void> writer = access.run("write", () -> NativeAccess.writeLong(m.address() + 16, 0x1234_5678L));
             UffdEvent e = pump.next(WAIT);
             PageFault f = assertInstanceOf(PageFault.class, e);
-            assertEquals(new PageFault(m.address(), FaultKind.WRITE_PROTECT, true, 0), f);
+            assertEquals(new PageFault(m.address(), FaultKind.WRITE_PROTECT, true, 0, PAGE), f);
             assertFalse(writer.isDone(), "the writer waits until the page is unprotected");
 
             uffd.unprotect(m.address(), PAGE);
@@ -83,7 +83,7 @@ class WriteProtectUnpopulatedTest {
             uffd.writeProtect(m.address(), PAGE);
             assertTrue(Probe.uffdWriteProtected(m.address()));
             Accessor<Void> writer = access.run("write-protected", () -> NativeAccess.writeLong(m.address() + 16, 43));
-            assertEquals(new PageFault(m.address(), FaultKind.WRITE_PROTECT, true, 0), pump.next(WAIT));
+            assertEquals(new PageFault(m.address(), FaultKind.WRITE_PROTECT, true, 0, PAGE), pump.next(WAIT));
             uffd.unprotect(m.address(), PAGE);
             writer.await(WAIT);
             assertEquals(43L, NativeAccess.readLong(m.address() + 16));

@@ -36,7 +36,7 @@ class AllocationFreeTest {
              Arena arena = Arena.ofShared()) {
             MemorySegment page = arena.allocate(PAGE, PAGE);
             long pageAddress = page.address();
-            FaultHandler handler = (fault, resolver) -> resolver.copy(fault.pageAddress(), pageAddress, PAGE, Modes.none());
+            FaultHandler handler = (fault, resolver) -> Resolution.from(resolver.copy(fault.pageAddress(), pageAddress, PAGE, Modes.none()), resolver);
             try (FaultServer server = FaultServer.builder(uffd)
                     .serve(region, EnumSet.of(RegisterMode.MISSING), mode)
                     .handler(handler)

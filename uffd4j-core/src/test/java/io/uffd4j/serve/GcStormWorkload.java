@@ -95,13 +95,13 @@ public final class GcStormWorkload {
         }
 
         @Override
-        public void handle(Fault fault, io.uffd4j.Resolver resolver) {
+        public Resolution handle(io.uffd4j.event.PageFault fault, io.uffd4j.Resolver resolver) {
             MemorySegment b = buffer.get();
             long value = (pass.get() << 32) | (fault.pageOffset() / PAGE);
             for (long o = 0; o < PAGE; o += 8) {
                 b.set(JAVA_LONG, o, value);
             }
-            resolver.copy(fault.pageAddress(), b.address(), PAGE, Modes.none());
+            return Resolution.from(resolver.copy(fault.pageAddress(), b.address(), PAGE, Modes.none()), resolver);
         }
     }
 }

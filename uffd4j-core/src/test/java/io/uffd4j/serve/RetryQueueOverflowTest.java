@@ -84,9 +84,9 @@ class RetryQueueOverflowTest {
                     .failurePolicy(policy)
                     .retryCapacity(2)
                     .drainTimeout(Duration.ofSeconds(1))
-                    .listener(new FaultServerListener() {
+                    .listener(new FaultListener() {
                         @Override
-                        public void onHandlerFailure(PageFault fault, int attempt, Throwable failure) {
+                        public void onHandlerFailure(PageFault fault, Throwable failure) {
                             failedOnce[(int) ((fault.address() - region.address()) / PAGE)].countDown();
                         }
                     })
@@ -95,7 +95,7 @@ class RetryQueueOverflowTest {
                             throw new IllegalStateException("the source is not ready yet");
                         }
                         staging.fill((byte) (fault.pageOffset() / PAGE + 1));
-                        resolver.copy(fault.pageAddress(), staging.address(), PAGE, Modes.none());
+                        return Resolution.from(resolver.copy(fault.pageAddress(), staging.address(), PAGE, Modes.none()), resolver);
                     })
                     .start();
         }

@@ -34,7 +34,7 @@ class ServedTwiceTest {
         return FaultServer.builder(uffd).serve(m, RegisterMode.MISSING)
                 .handler((fault, r) -> {
                     staging.fill((byte) (fault.pageOffset() / PAGE + 1));
-                    r.copy(fault.pageAddress(), staging.address(), PAGE, Modes.none());
+                    return Resolution.from(r.copy(fault.pageAddress(), staging.address(), PAGE, Modes.none()), r);
                 })
                 .start();
     }
