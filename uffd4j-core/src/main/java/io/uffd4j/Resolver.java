@@ -133,7 +133,8 @@ public final class Resolver {
 
         /**
          * Any other error at {@code offset} with nothing done: the bytes to step over (whole pages) to go
-         * on, 0 to try the same offset again (counted as a stall), or {@link #STOP} to end with this error.
+         * on, 0 to try the same offset again (after removing the cause; the listener must not return 0
+         * forever), or {@link #STOP} to end with this error.
          */
         default long failed(Errno error, long offset) {
             return STOP;
@@ -194,24 +195,21 @@ public final class Resolver {
             if (e == Errno.NONE) {
                 break;
             }
-            long step;
-            if (e == Errno.EAGAIN) {
-                if (d > 0) {
-                    continue;
-                }
-                step = 0;
-            } else if (e == Errno.EEXIST) {
+            if (e == Errno.EEXIST) {
                 progress.present(done);
-                step = progress.pageSize();
-            } else {
-                step = progress.failed(e, done);
+                done += progress.pageSize();
+                stalledInARow = 0;
+                continue;
+            }
+            if (e != Errno.EAGAIN) {
+                long step = progress.failed(e, done);
                 if (step < 0) {
                     return e;
                 }
+                done += step; // 0: the listener removed the cause, try the same offset again
+                continue;
             }
-            if (step > 0) {
-                done += step;
-                stalledInARow = 0;
+            if (d > 0) {
                 continue;
             }
             if (++stalledInARow > maxStalls) {

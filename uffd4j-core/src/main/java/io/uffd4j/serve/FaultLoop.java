@@ -74,8 +74,9 @@ public final class FaultLoop implements Runnable {
     private final QuietCheck quietCheck;
     private final int quietMillis;
     private final long spinNanos;
-    private final EventFd stop;
-    private final boolean ownsStop;
+    /** The server's shared stop signal, or null: the loop makes its own while it runs. */
+    private final EventFd sharedStop;
+    private EventFd ownStop;
     private final RetryQueue retries;
     private final LoopFault fault = new LoopFault();
     private long lastOverflowLog = System.nanoTime() - OVERFLOW_LOG_INTERVAL_NANOS;
@@ -113,8 +114,7 @@ public final class FaultLoop implements Runnable {
             case WaitStrategy.Spin x -> Long.MAX_VALUE;
             case WaitStrategy.SpinThenBlock s -> s.spin().toNanos();
         };
-        this.ownsStop = b.stop == null;
-        this.stop = ownsStop ? EventFd.create() : b.stop;
+        this.sharedStop = b.stop;
         this.retries = new RetryQueue(b.retryCapacity);
     }
 
@@ -264,22 +264,31 @@ public final class FaultLoop implements Runnable {
         return endedByItself;
     }
 
-    /** Asks the loop to end; it returns from {@link #run()} after the fault in hand. */
+    /** Asks the loop to end (also before it runs); it returns from {@link #run()} after the fault in hand. */
     public void stop() {
         running = false;
-        stop.signal(1);
+        if (sharedStop != null) {
+            sharedStop.signal(1);
+            return;
+        }
+        synchronized (this) {
+            if (ownStop != null) {
+                ownStop.signal(1);
+            }
+        }
     }
 
     // ---- the loop ---------------------------------------------------------------------------------
 
     @Override
     public void run() {
-        int[] fds = new int[uffds.length + 1];
-        for (int i = 0; i < uffds.length; i++) {
-            fds[i] = uffds[i].fd();
+        EventFd stop;
+        synchronized (this) {
+            stop = sharedStop != null ? sharedStop : (ownStop = EventFd.create());
         }
+        int[] fds = new int[uffds.length + 1];
         fds[uffds.length] = stop.fd();
-        try (Poller poller = new Poller(fds)) {
+        try (Poller poller = new Poller(withDescriptors(fds))) {
             loop(poller);
         } catch (Throwable t) {
             if (running) {
@@ -296,10 +305,20 @@ public final class FaultLoop implements Runnable {
             for (EventBatch b : batches) {
                 b.close();
             }
-            if (ownsStop) {
-                stop.close();
+            synchronized (this) {
+                if (ownStop != null) {
+                    ownStop.close();
+                    ownStop = null;
+                }
             }
         }
+    }
+
+    private int[] withDescriptors(int[] fds) {
+        for (int i = 0; i < uffds.length; i++) {
+            fds[i] = uffds[i].fd();
+        }
+        return fds;
     }
 
     private void loop(Poller poller) {
@@ -518,8 +537,8 @@ public final class FaultLoop implements Runnable {
             Throwable why = new IllegalStateException(full, failure);
             LOG.log(System.Logger.Level.ERROR, "gave up on the fault at 0x" + Long.toHexString(address) + ": " + full
                     + (poisoned ? "; the page is poisoned and accesses to it fail" : "; waking it to fault again"));
-            PageFault record = new PageFault(address, kind, write, tid, range.pageSize());
-            notifyGaveUp(record, why, poisoned);
+            fault.fill(address, kind, write, tid, range, attempt); // the handler has returned: the view is free
+            notifyGaveUp(fault.copy(), why, poisoned);
             if (poisoned) {
                 return;
             }

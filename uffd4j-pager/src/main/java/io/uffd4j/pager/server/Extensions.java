@@ -93,9 +93,7 @@ final class Extensions {
             }
         }
         byName.clear();
-        server.trackingActive = false;
-        server.writeProtectHandler = null;
-        server.protectFills = false;
+        server.controls.reset();
     }
 
     /** The context one extension sees; its events carry the extension's class name. */
@@ -163,17 +161,17 @@ final class Extensions {
 
         @Override
         public void handleWriteProtectFaults(RegionExtension extension) {
-            server.writeProtectHandler = extension;
+            server.controls.writeProtectHandler = extension;
         }
 
         @Override
         public void protectFills(boolean on) {
-            server.protectFills = on;
+            server.controls.protectFills = on;
         }
 
         @Override
         public void registeredWith(Userfaultfd descriptor) {
-            server.trackingActive = descriptor != null && descriptor == trackingUffd;
+            server.controls.trackingActive = descriptor != null && descriptor == trackingUffd;
         }
 
         @Override

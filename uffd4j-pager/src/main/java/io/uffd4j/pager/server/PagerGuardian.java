@@ -58,8 +58,12 @@ public final class PagerGuardian {
     private PagerGuardian(Channel channel, Duration lossTimeout) {
         this.channel = channel;
         this.lossTimeout = lossTimeout;
-        for (Class<?> c : List.of(RegionServer.class, SharedSource.class, AddressSpaceProbe.class, Prefetcher.class,
-                io.uffd4j.pager.source.Sources.class, io.uffd4j.EventBatch.class, io.uffd4j.Resolver.class)) {
+        for (Class<?> c : List.of(RegionServer.class, RegionSetup.class, RegionPages.class, RegionControls.class,
+                RegionEvents.class, DemandHandler.class, DemandHandler.PageFillException.class, PageFiller.class,
+                PageFiller.Outcome.class, PageReader.class, PageCacheWriter.class, BackgroundFill.class, SharedSource.class,
+                AddressSpaceProbe.class, Prefetcher.class, io.uffd4j.pager.source.Sources.class, io.uffd4j.EventBatch.class,
+                io.uffd4j.Resolver.class, io.uffd4j.serve.FaultLoop.class, io.uffd4j.serve.FaultStats.class,
+                io.uffd4j.serve.Resolution.class, io.uffd4j.serve.ServedRange.class, io.uffd4j.serve.UnservablePageException.class)) {
             try {
                 Class.forName(c.getName(), true, c.getClassLoader());
             } catch (ClassNotFoundException e) {

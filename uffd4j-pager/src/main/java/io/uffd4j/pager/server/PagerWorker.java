@@ -141,7 +141,7 @@ public final class PagerWorker {
                 long busiest = -1;
                 long busyFor = 0;
                 for (Served s : regions.values()) {
-                    long since = s.server().busySince;
+                    long since = s.server().busySince();
                     if (since != 0 && now - since > busyFor) {
                         busyFor = now - since;
                         busiest = s.server().id;
@@ -211,8 +211,8 @@ public final class PagerWorker {
                 tracking = Userfaultfd.adopt(fds.get(fds.size() - 1).release(), trackingFeatures);
             }
             source = Sources.open(spec.source(), spec.length(), spec.pageSize());
-            RegionServer server = new RegionServer(o.regionId(), spec, uffd, tracking, source, true, view,
-                    journal != null ? journal.segment() : null, o.recovering(), o.poisonAll(), false, reporter);
+            RegionServer server = new RegionServer(new RegionSetup(o.regionId(), spec, uffd, tracking, source, true, view,
+                    journal != null ? journal.segment() : null, o.recovering(), o.poisonAll(), false, reporter));
             server.extensions.bind(uffd, tracking, source, view != null ? view.segment() : null, spec.applicationPid(),
                     (region, extension, event, payload) -> tell(new Message.ExtensionEvent(region, extension, event, payload)));
             regions.put(o.regionId(), new Served(server, journal));

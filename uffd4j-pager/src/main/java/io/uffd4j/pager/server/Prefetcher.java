@@ -18,6 +18,22 @@ interface Prefetcher {
     /** The run [start, start + n) was just done. */
     void onRunDone(long start, int n);
 
+    /** The policy a region asked for, with runs of at most {@code maxRun} pages. */
+    static Prefetcher of(io.uffd4j.pager.protocol.RegionSpec spec, long pages, int maxRun) {
+        return switch (spec.prefetch()) {
+            case NONE -> new None();
+            case SEQUENTIAL -> new Sequential(4, maxRun);
+            case POSTCOPY -> new Postcopy(64);
+            case REPLAY -> {
+                try {
+                    yield new Replay(FirstTouchLog.read(java.nio.file.Path.of(spec.replayFrom()), spec.pageSize()), maxRun);
+                } catch (java.io.IOException e) {
+                    throw new IllegalArgumentException("cannot read the first-touch recording " + spec.replayFrom() + ": " + e.getMessage(), e);
+                }
+            }
+        };
+    }
+
     /** No prefetch at all. */
     final class None implements Prefetcher {
         @Override
