@@ -2,7 +2,8 @@ package io.uffd4j.cli;
 
 import io.uffd4j.Modes;
 import io.uffd4j.Resolver;
-import io.uffd4j.serve.Fault;
+import io.uffd4j.event.PageFault;
+import io.uffd4j.serve.Resolution;
 import io.uffd4j.serve.FaultHandler;
 
 import java.lang.foreign.Arena;
@@ -22,9 +23,9 @@ final class PatternHandler implements FaultHandler {
     }
 
     @Override
-    public void handle(Fault fault, Resolver resolver) {
+    public Resolution handle(PageFault fault, Resolver resolver) {
         MemorySegment page = staging.get();
         PagePattern.fill(page, fault.pageOffset() / pageSize);
-        resolver.copy(fault.pageAddress(), page.address(), pageSize, Modes.none());
+        return Resolution.from(resolver.copy(fault.pageAddress(), page.address(), pageSize, Modes.none()), resolver);
     }
 }

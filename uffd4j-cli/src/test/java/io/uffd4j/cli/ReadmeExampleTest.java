@@ -7,6 +7,7 @@ import io.uffd4j.mm.Mapping;
 import io.uffd4j.mm.UnguardedAccessException;
 import io.uffd4j.serve.FaultServer;
 import io.uffd4j.serve.GuardedMemory;
+import io.uffd4j.serve.Resolution;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -56,6 +57,7 @@ class ReadmeExampleTest {
                     .handler((fault, resolver) -> {                    // runs on the server's thread
                         page.fill((byte) (fault.pageOffset() >>> 12)); // produce the page...
                         resolver.copy(fault.pageAddress(), page.address(), 4096, Modes.none()); // ...UFFDIO_COPY it in
+                        return Resolution.from(resolver);              // installed, or why not
                     })
                     .start()) {
                 GuardedMemory memory = server.guarded(region);         // the way in while the region is served

@@ -1,32 +1,34 @@
 package io.uffd4j.internal;
 
-import io.uffd4j.mm.Mapping;
-
 /**
- * Lets the fault server switch a {@link Mapping} into and out of guarded mode without making that
- * switch public API (the JDK's SharedSecrets pattern). Set once by Mapping's static initializer.
+ * Lets the fault server switch a mapping into and out of guarded mode without making that switch
+ * public API (the JDK's SharedSecrets pattern). Installed once by the mapping class's static
+ * initializer. Generic in the mapping type so that this low-level package does not depend on
+ * {@code io.uffd4j.mm}: the caller names the type ({@code MappingBridge.<Mapping>ops()}).
  */
 public final class MappingBridge {
     private MappingBridge() {}
 
-    public interface Ops {
+    public interface Ops<M> {
         /** The mapping is now served by a handler in this JVM: raw segments are refused and invalidated. */
-        void enterServedInProcess(Mapping mapping);
+        void enterServedInProcess(M mapping);
 
-        void leaveServedInProcess(Mapping mapping);
+        void leaveServedInProcess(M mapping);
     }
 
-    private static volatile Ops ops;
+    private static volatile Ops<?> ops;
 
-    public static void install(Ops o) {
+    public static <M> void install(Ops<M> o) {
         ops = o;
     }
 
-    public static Ops ops() {
-        Ops o = ops;
+    /** The installed operations; {@code M} must be the type that installed them. */
+    @SuppressWarnings("unchecked")
+    public static <M> Ops<M> ops() {
+        Ops<?> o = ops;
         if (o == null) {
-            throw new IllegalStateException("Mapping has not been initialized");
+            throw new IllegalStateException("the mapping class has not been initialized");
         }
-        return o;
+        return (Ops<M>) o;
     }
 }

@@ -39,7 +39,7 @@ public final class Mapping implements AutoCloseable {
     }
 
     static {
-        MappingBridge.install(new MappingBridge.Ops() {
+        MappingBridge.install(new MappingBridge.Ops<Mapping>() {
             @Override
             public void enterServedInProcess(Mapping m) {
                 m.enterServed();

@@ -209,7 +209,7 @@ public final class FaultServer implements AutoCloseable {
                 }
                 // Claimed before registering: a mapping another server serves must not be registered (nor,
                 // on rollback, unregistered) by this one.
-                MappingBridge.ops().enterServedInProcess(m);
+                MappingBridge.<Mapping>ops().enterServedInProcess(m);
                 entered++;
                 Registration r = uffd.register(m.address(), m.size(), b.modes.get(i));
                 registered++;
@@ -224,7 +224,7 @@ public final class FaultServer implements AutoCloseable {
                 safeUnregister(b.mappings.get(i));
             }
             for (int i = 0; i < entered; i++) {
-                MappingBridge.ops().leaveServedInProcess(b.mappings.get(i));
+                MappingBridge.<Mapping>ops().leaveServedInProcess(b.mappings.get(i));
             }
             stopFd.close();
             throw e;
@@ -336,7 +336,7 @@ public final class FaultServer implements AutoCloseable {
         for (Served s : served) {
             s.guarded().markUnregistered();
             safeUnregister(s.mapping());
-            MappingBridge.ops().leaveServedInProcess(s.mapping());
+            MappingBridge.<Mapping>ops().leaveServedInProcess(s.mapping());
         }
         stop.close();
     }

@@ -7,7 +7,8 @@ import io.uffd4j.MoveMode;
 import io.uffd4j.Resolver;
 import io.uffd4j.WriteProtectMode;
 import io.uffd4j.ZeroPageMode;
-import io.uffd4j.serve.Fault;
+import io.uffd4j.event.PageFault;
+import io.uffd4j.serve.Resolution;
 import io.uffd4j.serve.FaultHandler;
 
 import java.lang.foreign.MemorySegment;
@@ -30,46 +31,46 @@ final class JavaHandlers {
     /** Stamps the one source page with the faulting page's index, then UFFDIO_COPY. */
     record Copy(MemorySegment sourcePage) implements FaultHandler {
         @Override
-        public void handle(Fault fault, Resolver resolver) {
+        public Resolution handle(PageFault fault, Resolver resolver) {
             sourcePage.set(JAVA_LONG, 0, Pages.stamp(fault.pageOffset() >>> Pages.SHIFT));
-            resolver.copy(fault.pageAddress(), sourcePage.address(), Pages.SIZE, COPY_MODES);
+            return Resolution.from(resolver.copy(fault.pageAddress(), sourcePage.address(), Pages.SIZE, COPY_MODES), resolver);
         }
     }
 
     record ZeroPage() implements FaultHandler {
         @Override
-        public void handle(Fault fault, Resolver resolver) {
-            resolver.zeroPage(fault.pageAddress(), Pages.SIZE, ZERO_MODES);
+        public Resolution handle(PageFault fault, Resolver resolver) {
+            return Resolution.from(resolver.zeroPage(fault.pageAddress(), Pages.SIZE, ZERO_MODES), resolver);
         }
     }
 
     /** UFFDIO_MOVE of the prefilled source page at the same offset. */
     record Move(long sourceBase) implements FaultHandler {
         @Override
-        public void handle(Fault fault, Resolver resolver) {
-            resolver.move(fault.pageAddress(), sourceBase + fault.pageOffset(), Pages.SIZE, MOVE_MODES);
+        public Resolution handle(PageFault fault, Resolver resolver) {
+            return Resolution.from(resolver.move(fault.pageAddress(), sourceBase + fault.pageOffset(), Pages.SIZE, MOVE_MODES), resolver);
         }
     }
 
     /** Unprotects (and so wakes) the written page. */
     record Unprotect() implements FaultHandler {
         @Override
-        public void handle(Fault fault, Resolver resolver) {
-            resolver.writeProtect(fault.pageAddress(), Pages.SIZE, UNPROTECT);
+        public Resolution handle(PageFault fault, Resolver resolver) {
+            return Resolution.from(resolver.writeProtect(fault.pageAddress(), Pages.SIZE, UNPROTECT), resolver);
         }
     }
 
     record Continue() implements FaultHandler {
         @Override
-        public void handle(Fault fault, Resolver resolver) {
-            resolver.continueRange(fault.pageAddress(), Pages.SIZE, CONTINUE_MODES);
+        public Resolution handle(PageFault fault, Resolver resolver) {
+            return Resolution.from(resolver.continueRange(fault.pageAddress(), Pages.SIZE, CONTINUE_MODES), resolver);
         }
     }
 
     /** The floor's range is registered WP-only and never protected: a fault reaching a handler is a bug. */
     record Unexpected() implements FaultHandler {
         @Override
-        public void handle(Fault fault, Resolver resolver) {
+        public Resolution handle(PageFault fault, Resolver resolver) {
             throw new IllegalStateException("the floor range must not produce userfaults: " + fault);
         }
     }

@@ -12,6 +12,7 @@ import io.uffd4j.pager.Prefetch;
 import io.uffd4j.pager.RegionStats;
 import io.uffd4j.pager.source.GeneratorSource;
 import io.uffd4j.pager.source.SourceSpec;
+import io.uffd4j.serve.Resolution;
 import io.uffd4j.serve.FaultServer;
 import io.uffd4j.serve.GuardedMemory;
 import org.HdrHistogram.Histogram;
@@ -358,7 +359,7 @@ public final class LazyBench implements Callable<Integer> {
              Userfaultfd uffd = Userfaultfd.open(); Mapping region = Mapping.anonymous(size)) {
             long src = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena).address();
             try (FaultServer server = FaultServer.builder(uffd).serve(region, EnumSet.of(RegisterMode.MISSING), GuardedMemory.Mode.DIRECT)
-                    .handler((fault, resolver) -> resolver.copy(fault.pageAddress(), src + fault.pageOffset(), fault.pageSize(), Modes.none()))
+                    .handler((fault, resolver) -> Resolution.from(resolver.copy(fault.pageAddress(), src + fault.pageOffset(), fault.pageSize(), Modes.none()), resolver))
                     .start()) {
                 GuardedMemory mem = server.guarded(region);
                 Histogram h = new Histogram(3);

@@ -10,6 +10,7 @@ import io.uffd4j.error.Errno;
 import io.uffd4j.error.UffdException;
 import io.uffd4j.mm.Advice;
 import io.uffd4j.mm.Memory;
+import io.uffd4j.serve.Resolution;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -57,6 +58,9 @@ final class PageWorker implements AutoCloseable {
     private final int[] batchSources;
     private final int[] batchSourceEnd = new int[MAX_BATCH + 1];
     private final MethodChooser chooser;
+    private final KeptRun kept = new KeptRun();
+    private final BuiltRun built = new BuiltRun();
+    private final Single single = new Single();
 
     // ---- counters (read after the thread ended) ----
     long pagesBuilt;
@@ -136,9 +140,9 @@ final class PageWorker implements AutoCloseable {
     // ---- fault handler ---------------------------------------------------------------------------
 
     /** Serves a fault on to-space page {@code p} with the fault server's resolver. */
-    void onFault(int p, Resolver r) {
+    Resolution onFault(int p, Resolver r) {
         faultsServed++;
-        produce(p, r);
+        return produce(p, r);
     }
 
     /**
@@ -146,19 +150,21 @@ final class PageWorker implements AutoCloseable {
      * thread (user assist): exactly what a fault handler would do, without the fault's round trip.
      */
     void assist(int p, Resolver r) {
-        produce(p, r);
+        if (produce(p, r) == Resolution.ALREADY_PRESENT) {
+            r.wake(c.regionAddress + ((long) p << shift), page);
+        }
     }
 
-    private void produce(int p, Resolver r) {
+    /** RESOLVED: this thread installed the page, or woke its waiters; ALREADY_PRESENT: another thread installed it. */
+    private Resolution produce(int p, Resolver r) {
         long dst = c.regionAddress + ((long) p << shift);
         if (p >= plan.toPages) {
-            fresh(p, r);
-            return;
+            return fresh(p, r);
         }
         if (c.states.isDone(p)) {
             staleFaults++; // already installed; the installer woke the thread
             r.wake(dst, page);
-            return;
+            return Resolution.RESOLVED;
         }
         if (c.strategy == Strategy.CONTINUE) {
             if (!c.states.claim(p)) {
@@ -168,7 +174,7 @@ final class PageWorker implements AutoCloseable {
                     Thread.yield();
                 }
                 r.wake(dst, page);
-                return;
+                return Resolution.RESOLVED;
             }
             try {
                 continueRun(p, 1, r);
@@ -176,20 +182,13 @@ final class PageWorker implements AutoCloseable {
                 c.states.unclaim(p);
                 throw e;
             }
-            return;
+            return Resolution.RESOLVED;
         }
         c.states.claim(p); // best effort: compaction threads skip it; losing a race is harmless here
         int src = plan.source(p);
-        if (src >= 0) {
-            keptRun(p, src, 1, r);
-        } else {
-            builtRun(p, 1, r, MethodChooser.Case.FAULT_BUILT);
-        }
-        if (r.lastError() == Errno.ENOENT) {
-            // Lost the race for a kept page (its source was moved in by another thread, which woke the
-            // user): tell the server the fault is resolved.
-            r.wake(dst, page);
-        }
+        int installed = src >= 0 ? keptRun(p, src, 1, r) : builtRun(p, 1, r, MethodChooser.Case.FAULT_BUILT);
+        // Lost the race (another thread installed the page, or moved its source in): the loop wakes the user.
+        return installed == 1 ? Resolution.RESOLVED : Resolution.ALREADY_PRESENT;
     }
 
     // ---- COPY / MOVE -----------------------------------------------------------------------------
@@ -203,79 +202,36 @@ final class PageWorker implements AutoCloseable {
         };
     }
 
-    /** Kept pages [p, p+n) come unchanged from from-space pages [src, src+n): one ioctl, without reading them. */
-    private void keptRun(int p, int src, int n, Resolver r) {
+    /**
+     * Kept pages [p, p+n) come unchanged from from-space pages [src, src+n): one ioctl, without reading
+     * them. Returns the pages this thread installed.
+     */
+    private int keptRun(int p, int src, int n, Resolver r) {
         int method = method(MethodChooser.Case.KEPT);
         long t0 = System.nanoTime();
         long total = (long) n << shift;
         long base = c.regionAddress + ((long) p << shift);
         long from = c.from.address() + ((long) src << shift);
-        long done = 0;
-        int installed = 0;
-        int noProgress = 0;
+        kept.begin(p, method, base, from, r);
         try {
-            while (done < total) {
-                long i0 = System.nanoTime();
-                Errno e = method == MethodChooser.MOVE
-                        ? r.move(base + done, from + done, total - done, MOVE)
-                        : r.copy(base + done, from + done, total - done, COPY);
-                installNanos += System.nanoTime() - i0;
-                long d = e == Errno.NONE ? total - done : r.bytesDone();
-                if (d > 0) {
-                    int pages = (int) (d >>> shift);
-                    markDone(p + (int) (done >>> shift), pages);
-                    installed += pages;
-                    if (method == MethodChooser.MOVE) {
-                        keptMoved += pages;
-                    } else {
-                        keptCopied += pages;
-                    }
-                    done += d;
-                    noProgress = 0;
-                }
-                if (e == Errno.NONE) {
-                    break;
-                }
-                switch (e) {
-                    case EAGAIN -> {
-                        againRetries++;
-                        backOff(++noProgress, e, base + done);
-                    }
-                    case EEXIST, ENOENT -> {
-                        if (e == Errno.ENOENT && method != MethodChooser.MOVE) {
-                            throw r.failure();
-                        }
-                        lostRaces++; // another thread produced this page (and moved its source)
-                        markDone(p + (int) (done >>> shift), 1);
-                        done += page;
-                    }
-                    case EBUSY -> {
-                        // The source page is not exclusive to this process (shared after fork, KSM, pinned): copy it.
-                        busyFallbacks++;
-                        Errno ce = r.copy(base + done, from + done, page, COPY);
-                        if (ce == Errno.NONE) {
-                            keptCopied++;
-                            installed++;
-                        } else if (ce == Errno.EEXIST) {
-                            lostRaces++;
-                        } else {
-                            throw r.failure();
-                        }
-                        markDone(p + (int) (done >>> shift), 1);   // installed, by us or by the winner
-                        done += page;
-                    }
-                    default -> throw r.failure();
-                }
+            Errno e = method == MethodChooser.MOVE
+                    ? r.moveAll(base, from, total, MOVE, kept, MAX_NO_PROGRESS)
+                    : r.copyAll(base, from, total, COPY, kept, MAX_NO_PROGRESS);
+            installNanos += System.nanoTime() - t0;
+            againRetries += r.stalls();
+            if (e != Errno.NONE) {
+                throw stuck(e, r, base + kept.handled);
             }
         } finally {
-            for (long o = done; o < total; o += page) {
+            for (long o = kept.handled; o < total; o += page) {
                 c.states.unclaim(p + (int) (o >>> shift));
             }
         }
-        pagesKept += installed;
-        if (chooser != null && installed > 0) {
-            chooser.record(MethodChooser.Case.KEPT, method, System.nanoTime() - t0, installed);
+        pagesKept += kept.installed;
+        if (chooser != null && kept.installed > 0) {
+            chooser.record(MethodChooser.Case.KEPT, method, System.nanoTime() - t0, kept.installed);
         }
+        return kept.installed;
     }
 
     /**
@@ -283,7 +239,7 @@ final class PageWorker implements AutoCloseable {
      * each run in with one ioctl; pages no recycled page is left for (and COPY) are assembled in the
      * buffer and copied in with one ioctl.
      */
-    private void builtRun(int p, int n, Resolver r, MethodChooser.Case kind) {
+    private int builtRun(int p, int n, Resolver r, MethodChooser.Case kind) {
         int method = method(kind);
         long t0 = System.nanoTime();
         int done = 0;
@@ -331,105 +287,43 @@ final class PageWorker implements AutoCloseable {
             // A MOVE that had to copy some pages (no recycled page left) measures neither method: skip it.
             chooser.record(kind, method, System.nanoTime() - t0, installed);
         }
+        return installed;
     }
 
     /** Moves built pages [p, p+m) in from recycled from-space pages [f, f+m); returns the pages this thread installed. */
     private int installMoved(int p, int f, int m, Resolver r) {
         long base = c.regionAddress + ((long) p << shift);
         long from = c.from.address() + ((long) f << shift);
-        long total = (long) m << shift;
-        long done = 0;
-        int installed = 0;
-        int noProgress = 0;
-        while (done < total) {
-            Errno e = r.move(base + done, from + done, total - done, MOVE);
-            long d = e == Errno.NONE ? total - done : r.bytesDone();
-            for (long o = done; o < done + d; o += page) {
-                finishBuilt(p, (int) (o >>> shift));
-                recycled++;
-                installed++;
+        built.begin(p, f, from, base, r, true);
+        Errno e = r.moveAll(base, from, (long) m << shift, MOVE, built, MAX_NO_PROGRESS);
+        againRetries += r.stalls();
+        if (e != Errno.NONE) {
+            for (int j = (int) (built.handled >>> shift); j < m; j++) {
+                c.pool.add(f + j);
             }
-            done += Math.max(0, d);
-            if (e == Errno.NONE) {
-                break;
-            }
-            int k = (int) (done >>> shift);
-            switch (e) {
-                case EAGAIN -> {
-                    if (d <= 0) {
-                        againRetries++;
-                        backOff(++noProgress, e, base + done);
-                    }
-                    continue;
-                }
-                case EEXIST -> {
-                    lostRaces++; // a fault handler installed it first; our copy of it is garbage now
-                    c.pool.add(f + k);
-                    markBuiltDone(p, k);
-                }
-                case EBUSY -> {
-                    busyFallbacks++;
-                    Errno ce = r.copy(base + done, from + done, page, COPY);
-                    c.pool.add(f + k);
-                    if (ce == Errno.NONE) {
-                        finishBuilt(p, k);
-                        allocated++;
-                        installed++;
-                    } else if (ce == Errno.EEXIST) {
-                        lostRaces++;
-                        markBuiltDone(p, k);
-                    } else {
-                        throw r.failure();
-                    }
-                }
-                default -> {
-                    for (int j = k; j < m; j++) {
-                        c.pool.add(f + j);
-                    }
-                    throw r.failure();
-                }
-            }
-            done += page;
-            noProgress = 0;
+            throw stuck(e, r, base + built.handled);
         }
-        return installed;
+        return built.installed;
     }
 
     /** Copies built pages [p, p+m) in from the buffer; returns the pages this thread installed. */
     private int installCopied(int p, int m, Resolver r) {
         long base = c.regionAddress + ((long) p << shift);
-        long total = (long) m << shift;
-        long done = 0;
-        int installed = 0;
-        int noProgress = 0;
-        while (done < total) {
-            Errno e = r.copy(base + done, buffer.address() + done, total - done, COPY);
-            long d = e == Errno.NONE ? total - done : r.bytesDone();
-            for (long o = done; o < done + d; o += page) {
-                finishBuilt(p, (int) (o >>> shift));
-                allocated++;
-                installed++;
-            }
-            done += Math.max(0, d);
-            if (e == Errno.NONE) {
-                break;
-            }
-            if (e == Errno.EAGAIN) {
-                if (d <= 0) {
-                    againRetries++;
-                    backOff(++noProgress, e, base + done);
-                }
-                continue;
-            }
-            if (e != Errno.EEXIST) {
-                throw r.failure();
-            }
-            lostRaces++;
-            markBuiltDone(p, (int) (done >>> shift));
-            done += page;
-            noProgress = 0;
+        built.begin(p, -1, buffer.address(), base, r, false);
+        Errno e = r.copyAll(base, buffer.address(), (long) m << shift, COPY, built, MAX_NO_PROGRESS);
+        againRetries += r.stalls();
+        if (e != Errno.NONE) {
+            throw stuck(e, r, base + built.handled);
         }
-        return installed;
+        return built.installed;
+    }
+
+    /** The exception for a run that ended with {@code e}: no progress after many EAGAINs, or the ioctl's own error. */
+    private UffdException stuck(Errno e, Resolver r, long at) {
+        if (e == Errno.EAGAIN) {
+            return UffdException.of("compaction", e, e.code(), at, page, 0, "no progress after " + MAX_NO_PROGRESS + " retries");
+        }
+        return r.failure();
     }
 
     /** Built page {@code p + k} (k-th of its batch) was installed by this thread: mark it, release its sources. */
@@ -460,7 +354,7 @@ final class PageWorker implements AutoCloseable {
     }
 
     /** A page past the compacted data, touched by a user's new record: zeros. */
-    private void fresh(int p, Resolver r) {
+    private Resolution fresh(int p, Resolver r) {
         long dst = c.regionAddress + ((long) p << shift);
         if (c.strategy == Strategy.CONTINUE) {
             // Allocate the page-cache page without writing it (a user may already have written it).
@@ -468,10 +362,8 @@ final class PageWorker implements AutoCloseable {
             Errno e = r.continueRange(dst, page, CONTINUE);
             if (e == Errno.NONE) {
                 pagesFresh++;
-            } else if (e != Errno.EEXIST) {
-                throw r.failure();
             }
-            return;
+            return Resolution.from(e, r);
         }
         int method = method(MethodChooser.Case.FRESH);
         long t0 = System.nanoTime();
@@ -481,21 +373,22 @@ final class PageWorker implements AutoCloseable {
                 int f = RecyclePool.start(run);
                 long fOffset = (long) f << shift;
                 c.fromData.asSlice(fOffset, page).fill((byte) 0);
-                Errno e = moveOne(dst, c.from.address() + fOffset, r);
-                if (e == Errno.NONE) {
+                Errno e = r.moveAll(dst, c.from.address() + fOffset, page, MOVE, single.begin(), MAX_NO_PROGRESS);
+                againRetries += r.stalls();
+                if (e == Errno.NONE && !single.present) {
                     recycled++;
                     pagesFresh++;
                     if (chooser != null) {
                         chooser.record(MethodChooser.Case.FRESH, MethodChooser.MOVE, System.nanoTime() - t0, 1);
                     }
-                    return;
+                    return Resolution.RESOLVED;
                 }
                 c.pool.add(f);
-                if (e == Errno.EEXIST) {
-                    return; // another fault on the same page won; the server wakes the thread
+                if (e == Errno.NONE) {
+                    return Resolution.ALREADY_PRESENT; // another fault on the same page won
                 }
                 if (e != Errno.EBUSY) {
-                    throw r.failure();
+                    throw stuck(e, r, dst);
                 }
                 busyFallbacks++;
             }
@@ -507,34 +400,8 @@ final class PageWorker implements AutoCloseable {
             if (chooser != null) {
                 chooser.record(MethodChooser.Case.FRESH, MethodChooser.COPY, System.nanoTime() - t0, 1);
             }
-        } else if (e != Errno.EEXIST) {
-            throw r.failure();
         }
-    }
-
-    /** UFFDIO_MOVE of one page, retried on EAGAIN. */
-    private Errno moveOne(long dst, long src, Resolver r) {
-        int tries = 0;
-        while (true) {
-            Errno e = r.move(dst, src, page, MOVE);
-            if (e != Errno.EAGAIN) {
-                return e;
-            }
-            againRetries++;
-            backOff(++tries, e, dst);
-        }
-    }
-
-    private void backOff(int tries, Errno e, long at) {
-        if (tries > MAX_NO_PROGRESS) {
-            throw UffdException.of("compaction", e, e.code(), at, page, 0,
-                    "no progress after " + tries + " retries");
-        }
-        if (tries < 16) {
-            Thread.onSpinWait();
-        } else {
-            Thread.yield();
-        }
+        return Resolution.from(e, r);
     }
 
     // ---- CONTINUE --------------------------------------------------------------------------------
@@ -562,26 +429,10 @@ final class PageWorker implements AutoCloseable {
         long a1 = System.nanoTime();
         assembleNanos += a1 - a0;
         long base = c.regionAddress + ((long) p << shift);
-        long total = (long) n << shift;
-        long done = 0;
-        int noProgress = 0;
-        while (done < total) {
-            Errno e = r.continueRange(base + done, total - done, CONTINUE);
-            long d = e == Errno.NONE ? total - done : r.bytesDone();
-            done += Math.max(0, d);
-            if (e == Errno.NONE) {
-                break;
-            }
-            if (e == Errno.EAGAIN) {
-                if (d <= 0) {
-                    againRetries++;
-                    backOff(++noProgress, e, base + done);
-                }
-            } else if (e == Errno.EEXIST) {
-                done += page; // mapped already: the page cache holds our bytes either way
-            } else {
-                throw r.failure();
-            }
+        Errno e = r.continueAll(base, (long) n << shift, CONTINUE, single.begin(), MAX_NO_PROGRESS);
+        againRetries += r.stalls();
+        if (e != Errno.NONE) {
+            throw stuck(e, r, base); // EEXIST is stepped over: mapped already, the page cache holds our bytes either way
         }
         installNanos += System.nanoTime() - a1;
         markDone(p, n);
@@ -596,5 +447,180 @@ final class PageWorker implements AutoCloseable {
     @Override
     public void close() {
         arena.close();
+    }
+
+    // ---- what each kind of run does with the kernel's answers (reused: no allocation per run) ------
+
+    /** A run of kept pages: pages done as they are installed; lost races; busy sources copied instead. */
+    private final class KeptRun implements Resolver.RangeProgress {
+        private int first;
+        private int method;
+        private long base;
+        private long from;
+        private Resolver r;
+        /** Bytes of the run dealt with (installed, lost, or copied instead). */
+        long handled;
+        int installed;
+
+        void begin(int firstPage, int how, long to, long source, Resolver resolver) {
+            first = firstPage;
+            method = how;
+            base = to;
+            from = source;
+            r = resolver;
+            handled = 0;
+            installed = 0;
+        }
+
+        @Override
+        public long pageSize() {
+            return page;
+        }
+
+        @Override
+        public void installed(long offset, long bytes) {
+            int pages = (int) (bytes >>> shift);
+            markDone(first + (int) (offset >>> shift), pages);
+            installed += pages;
+            if (method == MethodChooser.MOVE) {
+                keptMoved += pages;
+            } else {
+                keptCopied += pages;
+            }
+            handled = offset + bytes;
+        }
+
+        @Override
+        public void present(long offset) {
+            lostRaces++; // another thread produced this page (and moved its source)
+            markDone(first + (int) (offset >>> shift), 1);
+            handled = offset + page;
+        }
+
+        @Override
+        public long failed(Errno e, long offset) {
+            handled = offset;
+            if (e == Errno.ENOENT && method == MethodChooser.MOVE) {
+                present(offset); // the source was moved in by another thread
+                return page;
+            }
+            if (e != Errno.EBUSY) {
+                return STOP;
+            }
+            // The source page is not exclusive to this process (shared after fork, KSM, pinned): copy it.
+            busyFallbacks++;
+            Errno ce = r.copy(base + offset, from + offset, page, COPY);
+            if (ce == Errno.NONE) {
+                keptCopied++;
+                installed++;
+            } else if (ce == Errno.EEXIST) {
+                lostRaces++;
+            } else {
+                return STOP;
+            }
+            markDone(first + (int) (offset >>> shift), 1); // installed, by us or by the winner
+            handled = offset + page;
+            return page;
+        }
+    }
+
+    /** A run of built pages, moved in from recycled from-space pages or copied in from the buffer. */
+    private final class BuiltRun implements Resolver.RangeProgress {
+        private int first;
+        private int recycledStart;
+        private long source;
+        private long base;
+        private Resolver r;
+        private boolean moved;
+        long handled;
+        int installed;
+
+        void begin(int firstPage, int f, long src, long to, Resolver resolver, boolean byMove) {
+            first = firstPage;
+            recycledStart = f;
+            source = src;
+            base = to;
+            r = resolver;
+            moved = byMove;
+            handled = 0;
+            installed = 0;
+        }
+
+        @Override
+        public long pageSize() {
+            return page;
+        }
+
+        @Override
+        public void installed(long offset, long bytes) {
+            for (long o = offset; o < offset + bytes; o += page) {
+                finishBuilt(first, (int) (o >>> shift));
+                if (moved) {
+                    recycled++;
+                } else {
+                    allocated++;
+                }
+                installed++;
+            }
+            handled = offset + bytes;
+        }
+
+        @Override
+        public void present(long offset) {
+            int k = (int) (offset >>> shift);
+            lostRaces++; // a fault handler installed it first; our copy of it is garbage now
+            if (moved) {
+                c.pool.add(recycledStart + k);
+            }
+            markBuiltDone(first, k);
+            handled = offset + page;
+        }
+
+        @Override
+        public long failed(Errno e, long offset) {
+            handled = offset;
+            if (!moved || e != Errno.EBUSY) {
+                return STOP;
+            }
+            int k = (int) (offset >>> shift);
+            busyFallbacks++;
+            Errno ce = r.copy(base + offset, source + offset, page, COPY);
+            c.pool.add(recycledStart + k);
+            handled = offset + page;
+            if (ce == Errno.NONE) {
+                finishBuilt(first, k);
+                allocated++;
+                installed++;
+            } else if (ce == Errno.EEXIST) {
+                lostRaces++;
+                markBuiltDone(first, k);
+            } else {
+                return STOP;
+            }
+            return page;
+        }
+    }
+
+    /** A single page, or a CONTINUE run whose pages are marked done together: notes a page found there already. */
+    private final class Single implements Resolver.RangeProgress {
+        boolean present;
+
+        Single begin() {
+            present = false;
+            return this;
+        }
+
+        @Override
+        public long pageSize() {
+            return page;
+        }
+
+        @Override
+        public void installed(long offset, long bytes) {}
+
+        @Override
+        public void present(long offset) {
+            present = true;
+        }
     }
 }

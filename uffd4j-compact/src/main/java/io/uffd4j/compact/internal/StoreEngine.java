@@ -19,9 +19,9 @@ import io.uffd4j.mm.PageSizes;
 import io.uffd4j.serve.FailurePolicy;
 import io.uffd4j.Resolver;
 import io.uffd4j.event.FaultKind;
-import io.uffd4j.serve.Fault;
 import io.uffd4j.serve.FaultServer;
-import io.uffd4j.serve.FaultServerListener;
+import io.uffd4j.serve.FaultListener;
+import io.uffd4j.serve.Resolution;
 import io.uffd4j.serve.GuardedMemory;
 
 import java.lang.foreign.Arena;
@@ -133,9 +133,9 @@ public final class StoreEngine implements AutoCloseable {
                     .waitStrategy(config.faultWait())
                     .failurePolicy(new FailurePolicy(Integer.MAX_VALUE, Duration.ofMillis(1),
                             Duration.ofMillis(50), FailurePolicy.GiveUp.KEEP_RETRYING))
-                    .listener(new FaultServerListener() {
+                    .listener(new FaultListener() {
                         @Override
-                        public void onHandlerFailure(PageFault fault, int attempt, Throwable failure) {
+                        public void onHandlerFailure(PageFault fault, Throwable failure) {
                             handlerFailures.increment();
                         }
                     })
@@ -151,7 +151,7 @@ public final class StoreEngine implements AutoCloseable {
     }
 
     /** The fault handler: produces the page for the cycle in progress; outside a cycle only wakes. */
-    private void onFault(Fault fault, Resolver resolver) {
+    private Resolution onFault(PageFault fault, Resolver resolver) {
         if (fault.kind() == FaultKind.WRITE_PROTECT) {
             throw new IllegalStateException("unexpected write-protect fault " + fault);
         }
@@ -159,7 +159,7 @@ public final class StoreEngine implements AutoCloseable {
         if (c == null || !c.enterHandler()) {
             // A message from just before the region was unregistered: the thread faults again if it must.
             resolver.wake(fault.pageAddress(), pageSize);
-            return;
+            return Resolution.RESOLVED;
         }
         try {
             PageWorker w = handlerWorkers.get();
@@ -167,7 +167,7 @@ public final class StoreEngine implements AutoCloseable {
                 w = c.register(new PageWorker(c));
                 handlerWorkers.set(w);
             }
-            w.onFault((int) (fault.pageOffset() / pageSize), resolver);
+            return w.onFault((int) (fault.pageOffset() / pageSize), resolver);
         } finally {
             c.exitHandler();
         }

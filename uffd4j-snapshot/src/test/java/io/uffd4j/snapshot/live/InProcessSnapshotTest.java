@@ -9,6 +9,7 @@ import io.uffd4j.mm.Mapping;
 import io.uffd4j.mm.PageRegion;
 import io.uffd4j.mm.Pagemap;
 import io.uffd4j.mm.PagemapScan;
+import io.uffd4j.serve.Resolution;
 import io.uffd4j.serve.FaultServer;
 import io.uffd4j.serve.GuardedMemory;
 import io.uffd4j.snapshot.image.ImageHeader;
@@ -72,10 +73,9 @@ class InProcessSnapshotTest {
                             throw new IllegalStateException("unexpected " + fault);
                         }
                         if (s == null) {
-                            resolver.writeProtect(fault.pageAddress(), PAGE, io.uffd4j.Modes.none());
-                        } else if (!s.onWriteFault(fault.address(), resolver)) {
-                            fault.defer();
+                            return Resolution.from(resolver.writeProtect(fault.pageAddress(), PAGE, io.uffd4j.Modes.none()), resolver);
                         }
+                        return s.onWriteFault(fault.address(), resolver) ? Resolution.RESOLVED : Resolution.DEFERRED;
                     })
                     .start()) {
                 GuardedMemory mem = server.guarded(region);
@@ -197,9 +197,7 @@ class InProcessSnapshotTest {
             try (FaultServer server = FaultServer.builder(uffd)
                     .serve(region, EnumSet.of(RegisterMode.WP), GuardedMemory.Mode.DIRECT)
                     .handler((fault, resolver) -> {
-                        if (!active.get().onWriteFault(fault.address(), resolver)) {
-                            fault.defer();
-                        }
+                        return active.get().onWriteFault(fault.address(), resolver) ? Resolution.RESOLVED : Resolution.DEFERRED;
                     })
                     .start()) {
                 AtomicBitSet written = new AtomicBitSet(pages);
