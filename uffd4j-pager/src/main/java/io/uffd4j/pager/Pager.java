@@ -4,6 +4,7 @@ import io.uffd4j.ipc.ScratchDirectory;
 import io.uffd4j.ipc.UnixSocket;
 import io.uffd4j.pager.protocol.Channel;
 import io.uffd4j.pager.protocol.Message;
+import io.uffd4j.pager.protocol.Payload;
 import io.uffd4j.pager.server.ChildProcesses;
 import io.uffd4j.pager.server.PagerGuardian;
 import io.uffd4j.pager.server.PagerSupervisor;
@@ -43,7 +44,7 @@ public final class Pager implements AutoCloseable {
     private final AtomicLong tokens = new AtomicLong(1);
     private final Map<Long, CompletableFuture<Message>> opening = new ConcurrentHashMap<>();
     private final Map<Long, LazyRegion> regions = new ConcurrentHashMap<>();
-    private final Map<Long, CompletableFuture<Map<String, String>>> extensionCalls = new ConcurrentHashMap<>();
+    private final Map<Long, CompletableFuture<byte[]>> extensionCalls = new ConcurrentHashMap<>();
     private final CompletableFuture<Message.Hello> hello = new CompletableFuture<>();
     private volatile boolean closed;
     private volatile String lostReason;
@@ -260,16 +261,15 @@ public final class Pager implements AutoCloseable {
         }
     }
 
-    /** Sends an extension request; the future completes with the worker's reply. */
-    CompletableFuture<Map<String, String>> extensionRequest(long regionId, String extension, String operation,
-                                                            Map<String, String> arguments) {
+    /** Sends an encoded extension request; the future completes with the worker's encoded reply. */
+    CompletableFuture<byte[]> extensionRequest(long regionId, String extension, byte[] request) {
         requireAlive();
         long token = tokens.getAndIncrement();
-        CompletableFuture<Map<String, String>> reply = new CompletableFuture<>();
+        CompletableFuture<byte[]> reply = new CompletableFuture<>();
         extensionCalls.put(token, reply);
         reply.whenComplete((r, t) -> extensionCalls.remove(token));
         try {
-            channel.send(new Message.ExtensionRequest(regionId, token, extension, operation, arguments));
+            channel.send(new Message.ExtensionRequest(regionId, token, extension, new Payload(request)));
         } catch (RuntimeException e) {
             reply.completeExceptionally(new PagerException("cannot reach the pager: " + e.getMessage(), e));
         }
@@ -354,10 +354,10 @@ public final class Pager implements AutoCloseable {
                 }
             }
             case Message.ExtensionReply x -> {
-                CompletableFuture<Map<String, String>> f = extensionCalls.get(x.token());
+                CompletableFuture<byte[]> f = extensionCalls.get(x.token());
                 if (f != null) {
                     if (x.ok()) {
-                        f.complete(x.result());
+                        f.complete(x.reply().bytes());
                     } else {
                         f.completeExceptionally(new PagerException(x.error()));
                     }
@@ -366,7 +366,13 @@ public final class Pager implements AutoCloseable {
             case Message.ExtensionEvent x -> {
                 LazyRegion region = regions.get(x.regionId());
                 if (region != null) {
-                    region.extensionEvent(x.extension(), x.event(), x.payload());
+                    region.extensionEvent(x.extension(), x.event().bytes());
+                }
+            }
+            case Message.ExtensionsLost x -> {
+                LazyRegion region = regions.get(x.regionId());
+                if (region != null) {
+                    region.extensionsLost(x.reason());
                 }
             }
             default -> LOG.log(System.Logger.Level.WARNING, "unexpected pager message " + m);

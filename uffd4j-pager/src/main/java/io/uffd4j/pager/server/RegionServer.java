@@ -104,7 +104,7 @@ final class RegionServer implements Runnable {
     private final EventBatch trackingBatch;
     final Extensions extensions;
     /** Where write-protect faults go (an extension), or null: unprotect and wake. */
-    volatile io.uffd4j.pager.spi.RegionExtension writeProtectHandler;
+    volatile io.uffd4j.pager.spi.RegionExtension<?, ?, ?> writeProtectHandler;
     /** Fill pages write-protected (COPY/CONTINUE with WP), so that writes to them are caught. */
     volatile boolean protectFills;
     private final Reporter reporter;
@@ -230,7 +230,7 @@ final class RegionServer implements Runnable {
             case POSTCOPY -> new Prefetcher.Postcopy(64);
             case REPLAY -> {
                 try {
-                    yield new Prefetcher.Replay(FirstTouchLog.read(Path.of(spec.replayFrom()), spec.pageSize()), MAX_RUN);
+                    yield new Prefetcher.Replay(FirstTouchLog.read(spec.replayFrom(), spec.pageSize()), MAX_RUN);
                 } catch (java.io.IOException e) {
                     throw new IllegalArgumentException("cannot read the first-touch recording " + spec.replayFrom() + ": " + e.getMessage(), e);
                 }
@@ -397,7 +397,7 @@ final class RegionServer implements Runnable {
      * saves the page first); without one, the page is unprotected and the writer continues.
      */
     private void serveWriteProtect(long address) {
-        io.uffd4j.pager.spi.RegionExtension h = writeProtectHandler;
+        io.uffd4j.pager.spi.RegionExtension<?, ?, ?> h = writeProtectHandler;
         long pageAddress = address & -pageSize;
         if (h != null) {
             try {
@@ -890,7 +890,7 @@ final class RegionServer implements Runnable {
             return;
         }
         try {
-            touchLog.write(Path.of(spec.recordFirstTouch()), pageSize);
+            touchLog.write(spec.recordFirstTouch(), pageSize);
         } catch (java.io.IOException | RuntimeException e) {
             reporter.failure(id, -1, "could not write the first-touch recording " + spec.recordFirstTouch() + ": " + e);
         }
