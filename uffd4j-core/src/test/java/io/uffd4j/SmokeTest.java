@@ -76,7 +76,7 @@ class SmokeTest {
                         resolver.copy(fault.pageAddress(), page.address(), 4096, Modes.none()); // EEXIST: wrong ioctl
                     })
                     .start()) {
-                uffd.writeProtect(region.address(), region.size());
+                uffd.writeProtect(region.address(), region.size()).orThrow();
                 GuardedMemory mem = server.guarded(region);
                 mem.setByte(4096, (byte) 9);                       // completes once the server gives up
                 assertEquals((byte) 9, mem.getByte(4096));

@@ -182,7 +182,7 @@ public final class FaultServer implements AutoCloseable {
          */
         public Builder serveRemote(long start, long length, long pageSize, boolean poisonOnGiveUp) {
             if (length <= 0 || pageSize <= 0 || start % pageSize != 0 || length % pageSize != 0) {
-                throw new InvalidRequestException("serveRemote", start, length, "serveRemote refused for start 0x"
+                throw new io.uffd4j.error.RangeArgumentException("serveRemote", start, length, "serveRemote refused for start 0x"
                         + Long.toHexString(start) + ", length " + length + ": the range must be a positive number of whole pages of "
                         + pageSize + " bytes");
             }
@@ -441,7 +441,7 @@ public final class FaultServer implements AutoCloseable {
         // fault handled under the per-vma lock (Linux 6.6+) can queue itself just after that wake and
         // then wait forever. Once unregister returned, every such fault has queued: wake them again.
         try {
-            uffd.wake(m.address(), m.size());
+            uffd.wake(m.address(), m.size()).orThrow();
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "waking faults left in " + m + " failed", e);
         }

@@ -89,8 +89,22 @@ class ArgumentRefusalTest {
         assertThrows(IllegalArgumentException.class, () -> PagemapScan.present(PAGE, PAGE));
 
         try (Mapping a = Mapping.anonymous(2 * PAGE); Mapping b = Mapping.reserve(4 * PAGE, PAGE)) {
-            assertRefusedNaming(InvalidRequestException.class, "mremap", "differs", () -> a.moveTo(b));
+            assertRefusedNaming(io.uffd4j.error.RangeArgumentException.class, "mremap", "differs", () -> a.moveTo(b));
             assertTrue(a.isOpen() && b.isOpen(), "a refused move spends neither mapping");
         }
+    }
+
+    /** Checks made before any system call are argument refusals, not a kernel EINVAL (no UffdException). */
+    @Test
+    void checksBeforeTheSystemCallAreIllegalArgumentExceptions() {
+        try (Userfaultfd uffd = Userfaultfd.open(); Mapping m = Mapping.anonymous(PageSizes.base())) {
+            assertRefusedNaming(IllegalArgumentException.class, "UFFDIO_REGISTER", "at least one of MISSING, WP, MINOR",
+                    () -> uffd.register(m.address(), m.size(), EnumSet.noneOf(RegisterMode.class)));
+        }
+        java.nio.file.Path longPath = java.nio.file.Path.of("/tmp/" + "x".repeat(200));
+        assertRefusedNaming(IllegalArgumentException.class, "socket path of 205 bytes", "at most 107 bytes",
+                () -> UnixSocket.connect(longPath));
+        assertRefusedNaming(IllegalArgumentException.class, "adopt refused descriptor 999999", "not an open file",
+                () -> io.uffd4j.mm.Memfd.adopt(999_999, "nothing"));
     }
 }

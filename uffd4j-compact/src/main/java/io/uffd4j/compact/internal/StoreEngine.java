@@ -691,7 +691,7 @@ public final class StoreEngine implements AutoCloseable {
         run.cycle.endForHandlers();
         uffd.unregister(region, regionSize);
         // UFFDIO_UNREGISTER wakes waiters before it write-locks the vma: wake any fault that queued after.
-        uffd.wake(region, regionSize);
+        uffd.wake(region, regionSize).orThrow();
         active = null;
     }
 
