@@ -332,9 +332,7 @@ public final class LazyRegion implements AutoCloseable {
 
     /** The region as an ordinary segment of {@link #size()} bytes: read and write it from any thread. */
     public MemorySegment segment() {
-        if (closed) {
-            throw new ClosedException("segment", this + " is closed");
-        }
+        requireOpen("segment");
         return mapping.segment().asSlice(0, size);
     }
 
@@ -356,9 +354,7 @@ public final class LazyRegion implements AutoCloseable {
      * DONTNEED keeps the data in the page cache and {@link Advice#REMOVE} drops it).
      */
     public void advise(long offset, long length, Advice advice) {
-        if (closed) {
-            throw new ClosedException("madvise", this + " is closed");
-        }
+        requireOpen("advise");
         mapping.advise(offset, length, advice);
     }
 
@@ -373,9 +369,7 @@ public final class LazyRegion implements AutoCloseable {
      * gone; a request that times out is not reused, so a later call asks again.
      */
     public RegionStats stats(Duration timeout) {
-        if (closed) {
-            throw new ClosedException("stats", this + " is closed");
-        }
+        requireOpen("stats");
         CompletableFuture<RegionStats> f;
         synchronized (statsLock) {
             if (pendingStats == null || pendingStats.isDone()) {
@@ -395,6 +389,9 @@ public final class LazyRegion implements AutoCloseable {
             throw new PagerException("interrupted waiting for stats");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
+            if (cause instanceof ClosedException closedPager) {
+                throw new ClosedException("stats", "stats of " + this + ": " + closedPager.getMessage());
+            }
             throw cause instanceof PagerException pe ? new PagerException(pe.getMessage(), pe)
                     : new PagerException("no stats from the pager: " + cause.getMessage(), cause);
         } catch (TimeoutException e) {
@@ -409,6 +406,7 @@ public final class LazyRegion implements AutoCloseable {
 
     /** Waits until every page the application has not dropped is filled; false on timeout. */
     public boolean awaitFullyResident(Duration timeout) {
+        requireOpen("awaitFullyResident");
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (stats().fullyResident()) {
@@ -431,6 +429,7 @@ public final class LazyRegion implements AutoCloseable {
      * docs/failed-pages.md.
      */
     public RegionReader.Result readSafely(long offset, MemorySegment dst) {
+        requireOpen("readSafely");
         return RegionReader.read(segment(), offset, dst);
     }
 
@@ -486,12 +485,11 @@ public final class LazyRegion implements AutoCloseable {
     /**
      * Sends {@code request} to the pager extension of {@code protocol} for this region, inside the pager
      * worker (see {@link io.uffd4j.pager.spi.RegionExtension}); the future completes with its reply, or
-     * with a {@link PagerException} carrying the extension's failure.
+     * with a {@link PagerException} carrying the extension's failure. Throws {@link ClosedException} at once
+     * after {@link #close()}.
      */
     public <Q, R> CompletableFuture<R> extensionRequest(ExtensionProtocol<Q, R, ?> protocol, Q request) {
-        if (closed) {
-            return CompletableFuture.failedFuture(new ClosedException("extension request", this + " is closed"));
-        }
+        requireOpen("extensionRequest");
         byte[] encoded = protocol.encodeRequest(request);
         return pager.extensionRequest(id, protocol.extensionClass(), encoded).thenApply(protocol::decodeReply);
     }
@@ -501,6 +499,7 @@ public final class LazyRegion implements AutoCloseable {
      * pager restart ended every extension. Called on the pager connection thread; must be quick.
      */
     public <E> void onExtensionEvent(ExtensionProtocol<?, ?, E> protocol, ExtensionListener<E> listener) {
+        requireOpen("onExtensionEvent");
         extensionListeners.computeIfAbsent(protocol.extensionClass(), k -> new CopyOnWriteArrayList<>())
                 .add(new Subscription<>(protocol, listener));
     }
@@ -579,6 +578,18 @@ public final class LazyRegion implements AutoCloseable {
         }
         uffd.close();
         mapping.close();
+    }
+
+    /** Whether {@link #close()} was called: every operation but the immutable facts then throws {@link ClosedException}. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** After close the mapping is gone: every operation but the immutable facts (size, address, backing) refuses. */
+    private void requireOpen(String operation) {
+        if (closed) {
+            throw new ClosedException(operation, "LazyRegion." + operation + ": " + this + " is closed");
+        }
     }
 
     @Override

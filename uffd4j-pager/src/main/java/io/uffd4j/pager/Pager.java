@@ -1,5 +1,6 @@
 package io.uffd4j.pager;
 
+import io.uffd4j.error.ClosedException;
 import io.uffd4j.ipc.ScratchDirectory;
 import io.uffd4j.ipc.UnixSocket;
 import io.uffd4j.pager.protocol.Channel;
@@ -237,7 +238,7 @@ public final class Pager implements AutoCloseable {
     // ---- used by LazyRegion ----------------------------------------------------------------------
 
     long open(Message.Open request, int[] fds, Duration timeout) {
-        requireAlive();
+        requireAlive("open");
         long token = tokens.getAndIncrement();
         CompletableFuture<Message> reply = new CompletableFuture<>();
         opening.put(token, reply);
@@ -263,7 +264,7 @@ public final class Pager implements AutoCloseable {
 
     /** Sends an encoded extension request; the future completes with the worker's encoded reply. */
     CompletableFuture<byte[]> extensionRequest(long regionId, String extension, byte[] request) {
-        requireAlive();
+        requireAlive("extensionRequest");
         long token = tokens.getAndIncrement();
         CompletableFuture<byte[]> reply = new CompletableFuture<>();
         extensionCalls.put(token, reply);
@@ -281,7 +282,7 @@ public final class Pager implements AutoCloseable {
     }
 
     void send(Message m) {
-        requireAlive();
+        requireAlive("send");
         channel.send(m);
     }
 
@@ -289,9 +290,9 @@ public final class Pager implements AutoCloseable {
         regions.remove(regionId);
     }
 
-    private void requireAlive() {
+    private void requireAlive(String operation) {
         if (closed) {
-            throw new PagerException("the pager connection is closed");
+            throw new ClosedException(operation, "Pager." + operation + ": the pager connection is closed");
         }
         if (lostReason != null) {
             throw new PagerException("the pager is gone: " + lostReason);

@@ -1,5 +1,6 @@
 package io.uffd4j.snapshot;
 
+import io.uffd4j.error.ClosedException;
 import io.uffd4j.pager.LazyRegion;
 import io.uffd4j.pager.PagerException;
 import io.uffd4j.snapshot.image.ImageFormat;
@@ -65,6 +66,9 @@ public final class Snapshotter {
 
     /** Snapshots of {@code region}, which must have been opened {@code writeProtectable(true)}. */
     public static Snapshotter of(LazyRegion region) {
+        if (region.isClosed()) {
+            throw new ClosedException("Snapshotter.of", "Snapshotter.of(" + region + "): the region is closed");
+        }
         if (!region.writeProtectable()) {
             throw new IllegalArgumentException(region + " was not opened writeProtectable(true): it cannot be snapshotted live");
         }
@@ -182,6 +186,9 @@ public final class Snapshotter {
     }
 
     private <R extends SnapshotReply> R call(String op, SnapshotRequest request, Class<R> expected) {
+        if (region.isClosed()) {
+            throw new ClosedException(op, "Snapshotter." + op + ": " + region + " is closed");
+        }
         SnapshotReply reply;
         try {
             reply = region.extensionRequest(SnapshotProtocol.PROTOCOL, request).get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
