@@ -112,7 +112,9 @@ public final class EventBatch implements AutoCloseable {
 
     private void check(int i) {
         if (i < 0 || i >= count) {
-            throw new IndexOutOfBoundsException("message " + i + " of " + count);
+            // After close count is 0: the closed check costs nothing on the fault path.
+            throw closed ? new io.uffd4j.error.ClosedException("message", "message " + i + " of a closed EventBatch")
+                    : new IndexOutOfBoundsException("message " + i + " of " + count);
         }
     }
 

@@ -1,7 +1,7 @@
 package io.uffd4j;
 
 import io.uffd4j.error.Errno;
-import io.uffd4j.error.InvalidRequestException;
+import io.uffd4j.error.RangeArgumentException;
 import io.uffd4j.error.UffdException;
 import io.uffd4j.internal.NativeFd;
 import io.uffd4j.internal.ffm.Abi;
@@ -20,7 +20,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *
  * <p>Not thread-safe: each fault-handling thread owns one ({@link Userfaultfd#newResolver()}).
  * Misuse that can never succeed (misaligned or zero ranges, contradictory modes) throws
- * {@link InvalidRequestException} before the kernel is called.
+ * {@link IllegalArgumentException} ({@link RangeArgumentException} for ranges) before the kernel is called.
  */
 public final class Resolver {
     /** Written into the output field before each call: older kernels may leave it untouched on EAGAIN. */
@@ -93,7 +93,7 @@ public final class Resolver {
     public Errno writeProtect(long start, long length, Modes<WriteProtectMode> modes) {
         checkRange(Ioctl.WRITEPROTECT, start, length);
         if (modes.contains(WriteProtectMode.WP) && modes.contains(WriteProtectMode.DONTWAKE)) {
-            throw new InvalidRequestException(Ioctl.WRITEPROTECT.kernelName(), start, length,
+            throw new RangeArgumentException(Ioctl.WRITEPROTECT.kernelName(), start, length,
                     "UFFDIO_WRITEPROTECT refused for start 0x" + Long.toHexString(start) + ", length " + length
                     + ": WP and DONTWAKE together are invalid (DONTWAKE applies only to unprotecting)");
         }
@@ -304,7 +304,7 @@ public final class Resolver {
 
     private void checkMoveSource(long destination, long source, long length) {
         if ((source & pageMask) != 0) {
-            throw new InvalidRequestException(Ioctl.MOVE.kernelName(), source, length,
+            throw new RangeArgumentException(Ioctl.MOVE.kernelName(), source, length,
                     "UFFDIO_MOVE refused for source 0x" + Long.toHexString(source) + " (destination 0x"
                     + Long.toHexString(destination) + ", length " + length + "): the source is not page aligned");
         }
@@ -324,7 +324,7 @@ public final class Resolver {
         return length > 0 && (length & pageMask) == 0 && (start & pageMask) == 0 && start >= 0 && start + length > 0;
     }
 
-    static InvalidRequestException misaligned(Ioctl op, long start, long length, long pageSize) {
+    static RangeArgumentException misaligned(Ioctl op, long start, long length, long pageSize) {
         String why;
         if (length == 0) {
             why = "length is zero";
@@ -337,7 +337,7 @@ public final class Resolver {
         } else {
             why = "length " + length + " is not a multiple of the page size " + pageSize;
         }
-        return new InvalidRequestException(op.kernelName(), start, length, op.kernelName() + " refused for start 0x"
+        return new RangeArgumentException(op.kernelName(), start, length, op.kernelName() + " refused for start 0x"
                 + Long.toHexString(start) + ", length " + length + ": " + why);
     }
 

@@ -4,6 +4,7 @@ import io.uffd4j.error.ClosedException;
 import io.uffd4j.error.Errno;
 import io.uffd4j.error.InvalidRequestException;
 import io.uffd4j.error.PermissionDeniedException;
+import io.uffd4j.error.RangeArgumentException;
 import io.uffd4j.error.UffdException;
 import io.uffd4j.event.ForkEvent;
 import io.uffd4j.internal.NativeFd;
@@ -29,8 +30,14 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * }
  * }</pre>
  *
- * <p>All methods are thread-safe. The convenience methods ({@link #copy}, {@link #zeroPage}, ...)
- * return a {@link Progress} record; fault loops use a {@link Resolver} instead, which allocates nothing.
+ * <p>All methods are thread-safe. The resolving verbs ({@link #copy}, {@link #zeroPage}, {@link #move},
+ * {@link #continueRange}, {@link #poison}, {@link #writeProtect}, {@link #unprotect}, {@link #wake}) share
+ * one contract: the kernel's answer, success, partial progress or refusal, comes back as a {@link Progress}
+ * (never thrown; {@link Progress#orThrow()} turns a failure into its exception); arguments that can never
+ * succeed (a misaligned or empty range, contradictory modes, a heap source) throw
+ * {@link IllegalArgumentException} ({@link io.uffd4j.error.RangeArgumentException}) before the system call;
+ * a closed descriptor throws {@link ClosedException}. Fault loops use a {@link Resolver} instead, which
+ * allocates nothing.
  * Closing while another thread uses the descriptor is safe: the descriptor is released when the last
  * call returns, and later calls throw {@link ClosedException}.
  *
@@ -247,8 +254,8 @@ public final class Userfaultfd implements AutoCloseable {
     public Registration register(long start, long length, Set<RegisterMode> modes) {
         requireReady("UFFDIO_REGISTER");
         if (modes.isEmpty()) {
-            throw new InvalidRequestException("UFFDIO_REGISTER", start, length,
-                    "UFFDIO_REGISTER needs at least one mode (MISSING, WP, MINOR)");
+            throw new IllegalArgumentException("UFFDIO_REGISTER refused for start 0x" + Long.toHexString(start)
+                    + ", length " + length + ": no mode given (accepted: at least one of MISSING, WP, MINOR)");
         }
         checkRange(Ioctl.REGISTER, start, length);
         int number = fd.acquire("UFFDIO_REGISTER");
@@ -366,18 +373,14 @@ public final class Userfaultfd implements AutoCloseable {
         return r.progress();
     }
 
-    /** Write-protects the range (throws on failure). */
-    public void writeProtect(long start, long length) {
-        Resolver r = resolver();
-        r.writeProtect(start, length, Modes.of(WriteProtectMode.WP));
-        r.progress().orThrow();
+    /** Write-protects the range. */
+    public Progress writeProtect(long start, long length) {
+        return writeProtect(start, length, Modes.of(WriteProtectMode.WP));
     }
 
-    /** Removes write protection and wakes threads waiting on it (throws on failure). */
-    public void unprotect(long start, long length) {
-        Resolver r = resolver();
-        r.writeProtect(start, length, Modes.none());
-        r.progress().orThrow();
+    /** Removes write protection and wakes threads waiting on it. */
+    public Progress unprotect(long start, long length) {
+        return writeProtect(start, length, Modes.none());
     }
 
     /** UFFDIO_WRITEPROTECT with explicit modes. */
@@ -387,15 +390,16 @@ public final class Userfaultfd implements AutoCloseable {
         return r.progress();
     }
 
-    public void wake(long start, long length) {
+    /** Wakes threads waiting on faults in the range (after DONTWAKE resolutions). */
+    public Progress wake(long start, long length) {
         Resolver r = resolver();
         r.wake(start, length);
-        r.progress().orThrow();
+        return r.progress();
     }
 
     private static void requireNative(Ioctl op, long destination, MemorySegment source) {
         if (!source.isNative()) {
-            throw new InvalidRequestException(op.kernelName(), destination, source.byteSize(),
+            throw new RangeArgumentException(op.kernelName(), destination, source.byteSize(),
                     op.kernelName() + " refused for destination 0x" + Long.toHexString(destination)
                     + ": the source must be native memory (a heap segment has no stable address)");
         }

@@ -79,7 +79,7 @@ class SmokeTest {
                         return Resolution.from(resolver);
                     })
                     .start()) {
-                uffd.writeProtect(region.address(), region.size());
+                uffd.writeProtect(region.address(), region.size()).orThrow();
                 GuardedMemory mem = server.guarded(region);
                 mem.setByte(4096, (byte) 9);                       // completes once the server gives up
                 assertEquals((byte) 9, mem.getByte(4096));

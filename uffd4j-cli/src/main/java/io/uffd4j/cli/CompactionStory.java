@@ -98,16 +98,16 @@ final class CompactionStory {
             long rssAfter = residentBytes();
             out.printf("compacted with UFFDIO_MOVE while %d threads read: pause %.2f ms, pages produced in %.1f ms "
                             + "(%d by the compaction thread, %d by readers that needed them first, %d on a fault)%n",
-                    READERS, r.startPauseNanos() / 1e6, r.compactionNanos() / 1e6, r.pages().byCompactors(),
+                    READERS, r.pause().totalNanos() / 1e6, r.timing().compactionNanos() / 1e6, r.pages().byCompactors(),
                     r.pages().byUsers(), r.pages().onFault());
             out.printf("%,d of %,d pages moved whole without being read, %,d built into recycled pages: %,d page "
-                            + "allocations avoided%n", r.pages().keptMoved(), r.toPages(), r.pages().recycled(),
+                            + "allocations avoided%n", r.pages().keptMoved(), r.layout().toPages(), r.pages().recycled(),
                     r.pages().allocationsAvoided());
             out.printf("reads during the cycle: %,d, p50 %.1f us, p99 %.1f us, max %.1f us; wrong contents: %d%n",
                     during.getTotalCount(), during.getValueAtPercentile(50) / 1e3,
                     during.getValueAtPercentile(99) / 1e3, during.getMaxValue() / 1e3, wrong.get());
             out.printf("resident memory %.0f MiB -> %.0f MiB (%.0f MiB reclaimed by the cycle)%n",
-                    rssBefore / 1048576.0, rssAfter / 1048576.0, r.reclaimedBytes() / 1048576.0);
+                    rssBefore / 1048576.0, rssAfter / 1048576.0, r.layout().reclaimedBytes() / 1048576.0);
             long bad = 0;
             byte[] buf = new byte[4096];
             for (int i = 0; i < liveIds.size(); i++) {

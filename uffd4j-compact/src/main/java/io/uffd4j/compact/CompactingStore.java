@@ -40,6 +40,7 @@ import java.util.function.BiConsumer;
  * (a per-record seqlock). A record has a fixed length; {@link #update} rewrites it in place.
  */
 public final class CompactingStore implements AutoCloseable {
+    private volatile boolean closed;
     static {
         EngineAccess.install(store -> ((CompactingStore) store).engine);
     }
@@ -61,24 +62,29 @@ public final class CompactingStore implements AutoCloseable {
 
     /** Stores a copy of {@code data} (native or heap memory) and returns its id. */
     public RecordId put(MemorySegment data) {
+        requireOpen("put");
         return engine.put(data);
     }
 
     public RecordId put(byte[] data) {
+        requireOpen("put");
         return engine.put(MemorySegment.ofArray(data));
     }
 
     /** Copies the record into {@code dst} (native or heap, at least as long) and returns its length. */
     public int read(RecordId id, MemorySegment dst) {
+        requireOpen("read");
         return engine.read(id, dst);
     }
 
     public int read(RecordId id, byte[] dst) {
+        requireOpen("read");
         return engine.read(id, MemorySegment.ofArray(dst));
     }
 
     /** A copy of the record. */
     public byte[] get(RecordId id) {
+        requireOpen("get");
         while (true) {
             int len = engine.length(id);
             byte[] b = new byte[len];
@@ -90,29 +96,35 @@ public final class CompactingStore implements AutoCloseable {
 
     /** The record's length. */
     public int length(RecordId id) {
+        requireOpen("length");
         return engine.length(id);
     }
 
     /** Rewrites the record in place; {@code data} must have the record's length. */
     public void update(RecordId id, MemorySegment data) {
+        requireOpen("update");
         engine.update(id, data);
     }
 
     public void update(RecordId id, byte[] data) {
+        requireOpen("update");
         engine.update(id, MemorySegment.ofArray(data));
     }
 
     /** Frees the record; its id becomes stale. */
     public void free(RecordId id) {
+        requireOpen("free");
         engine.free(id);
     }
 
     public boolean isLive(RecordId id) {
+        requireOpen("isLive");
         return engine.isLive(id);
     }
 
     /** The live records, in address order (a snapshot). */
     public List<RecordId> liveRecords() {
+        requireOpen("liveRecords");
         return engine.layout().stream().map(RecordLocation::id).toList();
     }
 
@@ -121,6 +133,7 @@ public final class CompactingStore implements AutoCloseable {
      * contents; records freed meanwhile are skipped. The copy is valid during the call only.
      */
     public void forEach(BiConsumer<RecordId, MemorySegment> visitor) {
+        requireOpen("forEach");
         try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(config().maxRecordSize(), 8);
             for (RecordLocation loc : engine.layout()) {
@@ -137,11 +150,13 @@ public final class CompactingStore implements AutoCloseable {
 
     /** Where each live record is, in address order (for tests and tools comparing layouts). */
     public List<RecordLocation> layout() {
+        requireOpen("layout");
         return engine.layout();
     }
 
     /** SHA-256 of the allocated part of the region (records, padding and garbage alike). */
     public byte[] regionDigest() {
+        requireOpen("regionDigest");
         return engine.digest();
     }
 
@@ -152,6 +167,7 @@ public final class CompactingStore implements AutoCloseable {
      * @throws ClosedException if the store is closed
      */
     public CompactionCycle startCompaction() {
+        requireOpen("startCompaction");
         StartedCycle run = engine.startCycle();
         return new CompactionCycle(run.number(), run.strategy(), run.startPauseNanos(), run.result());
     }
@@ -162,6 +178,7 @@ public final class CompactingStore implements AutoCloseable {
     }
 
     public StoreStats stats() {
+        requireOpen("stats");
         return engine.stats();
     }
 
@@ -176,17 +193,27 @@ public final class CompactingStore implements AutoCloseable {
 
     /** Failures of the fault handler so far (each was retried; non-zero means something is wrong). */
     public long handlerFailures() {
+        requireOpen("handlerFailures");
         return engine.handlerFailures();
     }
 
     /** Closes the store, also during a cycle (which is abandoned). Idempotent. */
+    /** Frees the region; idempotent. Every operation afterwards throws {@link ClosedException}. */
     @Override
     public void close() {
+        closed = true;
         engine.close();
+    }
+
+    /** Checked on entry: after close the engine's memory is gone, and its answers would be stale or a freed segment's error. */
+    private void requireOpen(String operation) {
+        if (closed) {
+            throw new ClosedException(operation, "CompactingStore." + operation + ": the store is closed");
+        }
     }
 
     @Override
     public String toString() {
-        return "CompactingStore[" + engine.config().strategy() + ", " + stats() + "]";
+        return "CompactingStore[" + engine.config().strategy() + ", " + (closed ? "closed" : stats().toString()) + "]";
     }
 }

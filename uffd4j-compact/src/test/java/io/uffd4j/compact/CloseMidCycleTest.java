@@ -92,8 +92,8 @@ class CloseMidCycleTest {
         CycleReport report = cycle.await(Duration.ofSeconds(10));
         assertFalse(report.completed(), "the cycle was abandoned");
         System.out.println(strategy + ": closed mid-cycle after " + before + " verified reads; produced "
-                + (report.pages().byCompactors() + report.pages().onFault()) + " of " + report.toPages() + " pages");
-        assertTrue(report.pages().byCompactors() + report.pages().onFault() < report.toPages(), "closed before the end");
+                + (report.pages().byCompactors() + report.pages().onFault()) + " of " + report.layout().toPages() + " pages");
+        assertTrue(report.pages().byCompactors() + report.pages().onFault() < report.layout().toPages(), "closed before the end");
 
         assertThrows(ClosedException.class, () -> store.read(ids.get(1), new byte[1000]));
         assertThrows(ClosedException.class, () -> store.put(new byte[1]));

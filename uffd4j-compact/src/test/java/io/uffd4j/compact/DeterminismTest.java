@@ -87,13 +87,13 @@ class DeterminismTest {
                 if (cycle != null) {
                     CycleReport rep = cycle.await();
                     assertTrue(rep.completed() && rep.errors().isEmpty(), rep.toString());
-                    kept += rep.keptPages();
-                    built += rep.builtPages();
+                    kept += rep.layout().keptPages();
+                    built += rep.layout().builtPages();
                 }
             }
             CycleReport last = store.compact();
-            kept += last.keptPages();
-            built += last.builtPages();
+            kept += last.layout().keptPages();
+            built += last.layout().builtPages();
             for (int i = 0; i < ids.size(); i++) {
                 if (ids.get(i) != null) {
                     int n = store.read(ids.get(i), buf);

@@ -49,11 +49,11 @@ class MemoryReturnTest {
             long rssAfter = residentBytes();
             long presentAfter = presentPages(store, top);
             System.out.printf("%s: region present pages %d -> %d (to-space %d pages), RSS %.1f -> %.1f MiB, reclaimed %.1f MiB%n",
-                    strategy, presentBefore, presentAfter, r.toPages(), rssBefore / 1048576.0, rssAfter / 1048576.0,
-                    r.reclaimedBytes() / 1048576.0);
+                    strategy, presentBefore, presentAfter, r.layout().toPages(), rssBefore / 1048576.0, rssAfter / 1048576.0,
+                    r.layout().reclaimedBytes() / 1048576.0);
             assertEquals((top + PAGE - 1) / PAGE, presentBefore, "every allocated page was present before");
-            assertEquals(r.toPages(), presentAfter, "only the compacted pages are present after");
-            assertTrue(rssBefore - rssAfter > 0.6 * r.reclaimedBytes(),
+            assertEquals(r.layout().toPages(), presentAfter, "only the compacted pages are present after");
+            assertTrue(rssBefore - rssAfter > 0.6 * r.layout().reclaimedBytes(),
                     "RSS dropped by most of the reclaimed bytes: " + rssBefore + " -> " + rssAfter);
             for (int i = 0; i < ids.size(); i += 4) {
                 int n = store.read(ids.get(i), buf);

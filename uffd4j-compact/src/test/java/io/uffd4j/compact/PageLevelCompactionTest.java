@@ -72,13 +72,13 @@ class PageLevelCompactionTest {
             SortedSet<Long> live = livePages(store);
             long[] before = pagemap(store.regionAddress(), 2000);
             CycleReport r = store.compact();
-            long[] after = pagemap(store.regionAddress(), r.toPages());
-            System.out.println("MOVE page-level: " + r.toPages() + " pages kept of " + (r.oldTop() / PAGE)
-                    + ", from-space bytes read " + r.fromSpaceBytesRead() + ", " + r.pages());
-            assertEquals(live.size(), r.toPages(), "one to-space page per page with live data");
-            assertEquals(r.toPages(), r.keptPages());
-            assertEquals(0, r.fromSpaceBytesRead(), "the compactor read nothing");
-            assertEquals(r.toPages(), r.pages().keptMoved(), "every page was moved, none copied");
+            long[] after = pagemap(store.regionAddress(), r.layout().toPages());
+            System.out.println("MOVE page-level: " + r.layout().toPages() + " pages kept of " + (r.layout().oldTop() / PAGE)
+                    + ", from-space bytes read " + r.layout().fromSpaceBytesRead() + ", " + r.pages());
+            assertEquals(live.size(), r.layout().toPages(), "one to-space page per page with live data");
+            assertEquals(r.layout().toPages(), r.layout().keptPages());
+            assertEquals(0, r.layout().fromSpaceBytesRead(), "the compactor read nothing");
+            assertEquals(r.layout().toPages(), r.pages().keptMoved(), "every page was moved, none copied");
             assertEquals(0, r.pages().allocated());
             boolean pfnVisible = new PagemapEntry(before[0]).pfn() != 0;
             if (pfnVisible) {
@@ -109,8 +109,8 @@ class PageLevelCompactionTest {
             long[] before = pagemap(store.regionAddress(), 2000);
             long firstLive = livePages(store).first();
             CycleReport r = store.compact();
-            long[] after = pagemap(store.regionAddress(), r.toPages());
-            assertEquals(r.toPages(), r.pages().keptCopied(), "COPY copies kept pages (the kernel reads them)");
+            long[] after = pagemap(store.regionAddress(), r.layout().toPages());
+            assertEquals(r.layout().toPages(), r.pages().keptCopied(), "COPY copies kept pages (the kernel reads them)");
             if (new PagemapEntry(before[0]).pfn() != 0) {
                 assertNotEquals(new PagemapEntry(before[(int) firstLive]).pfn(), new PagemapEntry(after[0]).pfn(),
                         "COPY installs a new physical page");
@@ -132,7 +132,7 @@ class PageLevelCompactionTest {
             long swappedBefore = java.util.Arrays.stream(before).filter(e -> new PagemapEntry(e).swapped()).count();
             Assumptions.assumeTrue(swappedBefore > 100, "the kernel swapped out only " + swappedBefore + " pages");
             CycleReport r = store.compact();
-            long[] after = pagemap(store.regionAddress(), r.toPages());
+            long[] after = pagemap(store.regionAddress(), r.layout().toPages());
             long swappedAfter = java.util.Arrays.stream(after).filter(e -> new PagemapEntry(e).swapped()).count();
             System.out.println("swapped pages: " + swappedBefore + " before, " + swappedAfter + " after MOVE");
             assertTrue(swappedAfter >= swappedBefore * 0.9, "MOVE moved swap entries without swapping the pages in");

@@ -62,7 +62,7 @@ class StoreBasicsTest {
             }
             CycleReport r = store.compact();
             assertTrue(r.completed());
-            assertTrue(r.reclaimedBytes() > 400_000, r.toString());
+            assertTrue(r.layout().reclaimedBytes() > 400_000, r.toString());
             RecordId more = store.put(Content.of(-1, 0, 1000));
             assertArrayEquals(Content.of(-1, 0, 1000), store.get(more));
             for (int i = 1; i < ids.size(); i += 2) {
@@ -98,7 +98,7 @@ class StoreBasicsTest {
                 System.out.println(strategy + " cycle " + r.cycle() + ": " + r);
                 assertTrue(r.completed());
                 assertTrue(r.errors().isEmpty(), r.errors().toString());
-                assertEquals(before.liveBytes(), r.liveBytes());
+                assertEquals(before.liveBytes(), r.layout().liveBytes());
                 StoreStats after = store.stats();
                 assertTrue(after.top() < before.top(), before + " -> " + after);
                 for (int i = 0; i < ids.size(); i++) {

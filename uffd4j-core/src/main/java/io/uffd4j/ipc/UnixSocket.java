@@ -83,8 +83,8 @@ public final class UnixSocket implements AutoCloseable {
     static MemorySegment sockaddr(Arena arena, Path path) {
         byte[] p = path.toString().getBytes(StandardCharsets.UTF_8);
         if (p.length > Abi.SUN_PATH_MAX) {
-            throw new InvalidRequestException("bind", 0, p.length, "socket path longer than "
-                    + Abi.SUN_PATH_MAX + " bytes: " + path);
+            throw new IllegalArgumentException("socket path of " + p.length + " bytes refused (accepted: at most "
+                    + Abi.SUN_PATH_MAX + " bytes): " + path);
         }
         MemorySegment a = arena.allocate(2 + p.length + 1, 8);
         a.set(JAVA_SHORT, 0, (short) Abi.AF_UNIX);

@@ -2,6 +2,7 @@ package io.uffd4j.mm;
 
 import io.uffd4j.error.ClosedException;
 import io.uffd4j.error.InvalidRequestException;
+import io.uffd4j.error.RangeArgumentException;
 import io.uffd4j.error.UffdException;
 import io.uffd4j.internal.MappingBridge;
 import io.uffd4j.internal.ffm.Abi;
@@ -143,7 +144,7 @@ public final class Mapping implements AutoCloseable {
 
     private static void checkSize(String op, long size, long pageSize) {
         if (size <= 0 || size % pageSize != 0 || size > MAX_SIZE) {
-            throw new InvalidRequestException(op, 0, size,
+            throw new RangeArgumentException(op, 0, size,
                     op + ": size " + size + " must be a positive multiple of the page size " + pageSize
                             + " (accepted: " + pageSize + " to " + MAX_SIZE + " bytes in whole pages)");
         }
@@ -303,7 +304,7 @@ public final class Mapping implements AutoCloseable {
      */
     public Mapping moveTo(Mapping target) {
         if (target.size != size) {
-            throw new InvalidRequestException("mremap", target.address, target.size,
+            throw new RangeArgumentException("mremap", target.address, target.size,
                     "mremap: target size " + target.size + " differs from " + size);
         }
         synchronized (this) {
@@ -333,7 +334,7 @@ public final class Mapping implements AutoCloseable {
     private void checkPart(String op, long offset, long length) {
         if (offset < 0 || length <= 0 || length > size - offset || offset % PageSizes.base() != 0
                 || length % PageSizes.base() != 0) {
-            throw new InvalidRequestException(op, address + offset, length, op + " refused for [0x"
+            throw new RangeArgumentException(op, address + offset, length, op + " refused for [0x"
                     + Long.toHexString(address + offset) + ", 0x" + Long.toHexString(address + offset + length)
                     + "): offsets [" + offset + ", " + (offset + length) + ") are not a page-aligned part of " + this);
         }

@@ -1,6 +1,7 @@
 package io.uffd4j.mm;
 
 import io.uffd4j.error.InvalidRequestException;
+import io.uffd4j.error.RangeArgumentException;
 import io.uffd4j.error.UffdException;
 import io.uffd4j.internal.NativeFd;
 import io.uffd4j.internal.ffm.Abi;
@@ -44,7 +45,7 @@ public final class Memfd implements AutoCloseable {
 
     private static Memfd create(String name, long size, long pageSize, int extraFlags) {
         if (size <= 0 || size % pageSize != 0) {
-            throw new InvalidRequestException("memfd_create", 0, size,
+            throw new RangeArgumentException("memfd_create", 0, size,
                     "memfd_create: size " + size + " must be a positive multiple of the page size " + pageSize);
         }
         int fd;
@@ -71,10 +72,10 @@ public final class Memfd implements AutoCloseable {
         try {
             size = java.nio.file.Files.size(java.nio.file.Path.of("/proc/self/fd/" + descriptor));
         } catch (java.io.IOException e) {
-            throw new InvalidRequestException("adopt", 0, 0, "descriptor " + descriptor + " is not an open file: " + e.getMessage());
+            throw new IllegalArgumentException("adopt refused descriptor " + descriptor + ": not an open file (" + e.getMessage() + ")");
         }
         if (size <= 0 || size % PageSizes.base() != 0) {
-            throw new InvalidRequestException("adopt", 0, size, "memfd " + name + " has size " + size
+            throw new RangeArgumentException("adopt", 0, size, "adopt refused memfd " + name + ": its size " + size
                     + ", not a positive multiple of the page size " + PageSizes.base());
         }
         return new Memfd(descriptor, name, size, PageSizes.base(), false);
@@ -181,14 +182,14 @@ public final class Memfd implements AutoCloseable {
     /** Writing past the end would grow the file behind its mappings' backs; reading past it would come back short. */
     private void checkInside(String op, long offset, long length) {
         if (offset < 0 || length > size - offset) {
-            throw new InvalidRequestException(op, offset, length, op + ": [" + offset + ", " + (offset + length)
+            throw new RangeArgumentException(op, offset, length, op + ": [" + offset + ", " + (offset + length)
                     + ") is not inside memfd " + name + " (" + size + " bytes)");
         }
     }
 
     private void checkPart(String op, long offset, long length) {
         if (offset < 0 || length <= 0 || length > size - offset || offset % pageSize != 0 || length % pageSize != 0) {
-            throw new InvalidRequestException(op, offset, length, op + ": [" + offset + ", " + (offset + length)
+            throw new RangeArgumentException(op, offset, length, op + ": [" + offset + ", " + (offset + length)
                     + ") is not a part of memfd " + name + " (" + size + " bytes) aligned to " + pageSize);
         }
     }

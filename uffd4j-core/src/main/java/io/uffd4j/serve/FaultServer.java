@@ -4,7 +4,6 @@ import io.uffd4j.RegisterMode;
 import io.uffd4j.Registration;
 import io.uffd4j.Userfaultfd;
 import io.uffd4j.error.ClosedException;
-import io.uffd4j.error.InvalidRequestException;
 import io.uffd4j.internal.MappingBridge;
 import io.uffd4j.ipc.EventFd;
 import io.uffd4j.mm.Mapping;
@@ -105,7 +104,7 @@ public final class FaultServer implements AutoCloseable {
                 throw new IllegalArgumentException("registerModes " + registerModes + " is empty (accepted: at least one RegisterMode)");
             }
             if (accessMode == GuardedMemory.Mode.CHECKED && uffd.userModeOnly()) {
-                throw new InvalidRequestException("serve", mapping.address(), mapping.size(),
+                throw new io.uffd4j.error.RangeArgumentException("serve", mapping.address(), mapping.size(),
                         "serve refused for " + mapping + ": CHECKED guarded access makes the kernel take the faults, "
                         + "which a user-mode-only userfaultfd does not report; use DIRECT");
             }
@@ -184,7 +183,7 @@ public final class FaultServer implements AutoCloseable {
                 throw new IllegalStateException("a FaultServer needs at least one range to serve");
             }
             if (!uffd.nonBlocking()) {
-                throw new InvalidRequestException("FaultServer", 0, 0,
+                throw new IllegalArgumentException(
                         "FaultServer start refused: the userfaultfd must be non-blocking (poll reports POLLERR on a blocking one)");
             }
             return new FaultServer(this);
@@ -354,7 +353,7 @@ public final class FaultServer implements AutoCloseable {
         // fault handled under the per-vma lock (Linux 6.6+) can queue itself just after that wake and
         // then wait forever. Once unregister returned, every such fault has queued: wake them again.
         try {
-            uffd.wake(m.address(), m.size());
+            uffd.wake(m.address(), m.size()).orThrow();
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "waking faults left in " + m + " failed", e);
         }

@@ -14,7 +14,7 @@ import io.uffd4j.Userfaultfd;
 import io.uffd4j.WriteProtectMode;
 import io.uffd4j.ZeroPageMode;
 import io.uffd4j.error.Errno;
-import io.uffd4j.error.InvalidRequestException;
+import io.uffd4j.error.RangeArgumentException;
 import io.uffd4j.mm.Mapping;
 import io.uffd4j.mm.PageSizes;
 import io.uffd4j.selftest.Probe;
@@ -44,7 +44,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  *       with the meaning the uapi gives them;</li>
  *   <li>random (start, length) pairs are accepted exactly when start and length are page aligned, the
  *       length is positive and the range stays below 2^63, and otherwise refused with
- *       InvalidRequestException before the kernel is called (nothing changes).</li>
+ *       RangeArgumentException (an IllegalArgumentException) before the kernel is called (nothing changes).</li>
  * </ul>
  */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -233,7 +233,7 @@ class AlignmentPropertyTest {
                     if (e == Errno.NONE && (op == Ioctl.REGISTER || op == Ioctl.UNREGISTER)) {
                         Arrays.fill(registered, first, first + count, op == Ioctl.REGISTER);
                     }
-                } catch (InvalidRequestException e) {
+                } catch (RangeArgumentException e) {
                     if (c.valid()) {
                         fail(what + ": refused: " + e.getMessage());
                     }
@@ -286,10 +286,7 @@ class AlignmentPropertyTest {
             case MOVE -> uffd.move(start, source, length, Modes.of(MoveMode.ALLOW_SRC_HOLES)).error();
             case WRITEPROTECT -> uffd.writeProtect(start, length, Modes.of(WriteProtectMode.WP)).error();
             case POISON -> uffd.poison(start, length, Modes.none()).error();
-            case WAKE -> {
-                uffd.wake(start, length);
-                yield Errno.NONE;
-            }
+            case WAKE -> uffd.wake(start, length).error();
             default -> throw new AssertionError(op);
         };
     }

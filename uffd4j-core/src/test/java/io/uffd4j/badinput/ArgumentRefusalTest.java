@@ -6,7 +6,6 @@ import io.uffd4j.Modes;
 import io.uffd4j.RegisterMode;
 import io.uffd4j.Userfaultfd;
 import io.uffd4j.error.ClosedException;
-import io.uffd4j.error.InvalidRequestException;
 import io.uffd4j.ipc.EventFd;
 import io.uffd4j.ipc.ProcessMemory;
 import io.uffd4j.ipc.UnixSocket;
@@ -52,9 +51,9 @@ class ArgumentRefusalTest {
             b.handler((f, r) -> Resolution.from(r.zeroPage(f.pageAddress(), PAGE, Modes.none()), r));
             assertThrows(IllegalStateException.class, b::start, "no range");
 
-            assertRefusedNaming(InvalidRequestException.class, "FaultServer", "non-blocking", () -> FaultServer.builder(blocking)
+            assertRefusedNaming(IllegalArgumentException.class, "FaultServer", "non-blocking", () -> FaultServer.builder(blocking)
                     .serve(m, RegisterMode.MISSING).handler((f, r) -> Resolution.from(r.wake(f.pageAddress(), PAGE), r)).start());
-            assertRefusedNaming(InvalidRequestException.class, "serve refused", "user-mode-only", () -> FaultServer.builder(userMode)
+            assertRefusedNaming(io.uffd4j.error.RangeArgumentException.class, "serve refused", "user-mode-only", () -> FaultServer.builder(userMode)
                     .serve(m, EnumSet.of(RegisterMode.MISSING), GuardedMemory.Mode.CHECKED));
             assertFalse(Probe.registered(m.address(), m.size()), "nothing was registered");
             assertFalse(m.servedInProcess());
@@ -90,8 +89,22 @@ class ArgumentRefusalTest {
         assertThrows(IllegalArgumentException.class, () -> PagemapScan.present(PAGE, PAGE));
 
         try (Mapping a = Mapping.anonymous(2 * PAGE); Mapping b = Mapping.reserve(4 * PAGE, PAGE)) {
-            assertRefusedNaming(InvalidRequestException.class, "mremap", "differs", () -> a.moveTo(b));
+            assertRefusedNaming(io.uffd4j.error.RangeArgumentException.class, "mremap", "differs", () -> a.moveTo(b));
             assertTrue(a.isOpen() && b.isOpen(), "a refused move spends neither mapping");
         }
+    }
+
+    /** Checks made before any system call are argument refusals, not a kernel EINVAL (no UffdException). */
+    @Test
+    void checksBeforeTheSystemCallAreIllegalArgumentExceptions() {
+        try (Userfaultfd uffd = Userfaultfd.open(); Mapping m = Mapping.anonymous(PageSizes.base())) {
+            assertRefusedNaming(IllegalArgumentException.class, "UFFDIO_REGISTER", "at least one of MISSING, WP, MINOR",
+                    () -> uffd.register(m.address(), m.size(), EnumSet.noneOf(RegisterMode.class)));
+        }
+        java.nio.file.Path longPath = java.nio.file.Path.of("/tmp/" + "x".repeat(200));
+        assertRefusedNaming(IllegalArgumentException.class, "socket path of 205 bytes", "at most 107 bytes",
+                () -> UnixSocket.connect(longPath));
+        assertRefusedNaming(IllegalArgumentException.class, "adopt refused descriptor 999999", "not an open file",
+                () -> io.uffd4j.mm.Memfd.adopt(999_999, "nothing"));
     }
 }

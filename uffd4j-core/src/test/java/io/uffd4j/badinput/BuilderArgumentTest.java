@@ -64,11 +64,11 @@ class BuilderArgumentTest {
                 new Case("spin", "PT-0.001S", b -> WaitStrategy.spinThenBlock(Duration.ofMillis(-1))));
     }
 
-    /** Mapping sizes are refused before mmap as a malformed request (the module's type for that), naming the size and the range. */
+    /** Mapping sizes are refused before mmap by an argument check (RangeArgumentException), naming the size and the range. */
     @ParameterizedTest(name = "Mapping.anonymous({0})")
     @org.junit.jupiter.params.provider.ValueSource(longs = {0, -4096, 4097, Long.MAX_VALUE, Long.MAX_VALUE & -4096L, (1L << 47) + 4096})
     void mappingSizesRefusedBeforeMmap(long size) {
-        io.uffd4j.error.InvalidRequestException e = assertThrows(io.uffd4j.error.InvalidRequestException.class,
+        io.uffd4j.error.RangeArgumentException e = assertThrows(io.uffd4j.error.RangeArgumentException.class,
                 () -> Mapping.anonymous(size).close());
         assertTrue(e.getMessage().contains("size " + size + " "), e.getMessage());
         assertTrue(e.getMessage().contains("accepted"), e.getMessage());

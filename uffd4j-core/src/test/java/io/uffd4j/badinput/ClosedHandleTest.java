@@ -237,7 +237,21 @@ class ClosedHandleTest {
         batch.close();
         batch.close();
         try (Userfaultfd uffd = Userfaultfd.open()) {
-            assertAllClosed("EventBatch", Map.of("read", () -> uffd.read(batch)));
+            Map<String, Executable> calls = new LinkedHashMap<>();
+            calls.put("read", () -> uffd.read(batch));
+            calls.put("type", () -> batch.type(0));
+            calls.put("isPageFault", () -> batch.isPageFault(0));
+            calls.put("faultAddress", () -> batch.faultAddress(0));
+            calls.put("faultKind", () -> batch.faultKind(0));
+            calls.put("isWrite", () -> batch.isWrite(0));
+            calls.put("faultThreadId", () -> batch.faultThreadId(0));
+            calls.put("rangeStart", () -> batch.rangeStart(0));
+            calls.put("rangeEnd", () -> batch.rangeEnd(0));
+            calls.put("remapLength", () -> batch.remapLength(0));
+            calls.put("claimFork", () -> batch.claimFork(0));
+            calls.put("event", () -> batch.event(0));
+            assertAllClosed("EventBatch", calls);
+            assertEquals(0, batch.count());
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.uffd4j.badinput;
 
+import io.uffd4j.error.RangeArgumentException;
 import io.uffd4j.error.UffdException;
 import org.junit.jupiter.api.function.Executable;
 
@@ -19,6 +20,23 @@ final class Refusal {
                                                      Executable call) {
         T e = assertThrows(type, call);
         assertEquals(type, e.getClass(), "exactly " + type.getSimpleName());
+        assertEquals(operation, e.operation(), e.getMessage());
+        assertEquals(start, e.start(), e.getMessage());
+        assertEquals(length, e.length(), e.getMessage());
+        assertTrue(e.getMessage().contains(operation), () -> "message names " + operation + ": " + e.getMessage());
+        assertTrue(e.getMessage().contains("0x" + Long.toHexString(start)),
+                () -> "message names the start 0x" + Long.toHexString(start) + ": " + e.getMessage());
+        return e;
+    }
+
+    /**
+     * {@code call} is refused by an argument check before any system call: exactly a
+     * {@link RangeArgumentException} (an IllegalArgumentException, not the kernel's EINVAL) naming the
+     * operation, the start address and the range.
+     */
+    static RangeArgumentException assertArgumentRefused(String operation, long start, long length, Executable call) {
+        RangeArgumentException e = assertThrows(RangeArgumentException.class, call);
+        assertEquals(RangeArgumentException.class, e.getClass(), "exactly RangeArgumentException");
         assertEquals(operation, e.operation(), e.getMessage());
         assertEquals(start, e.start(), e.getMessage());
         assertEquals(length, e.length(), e.getMessage());

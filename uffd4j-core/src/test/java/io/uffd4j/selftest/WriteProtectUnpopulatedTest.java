@@ -36,7 +36,7 @@ class WriteProtectUnpopulatedTest {
              Userfaultfd uffd = Userfaultfd.builder().features(Feature.PAGEFAULT_FLAG_WP, Feature.WP_UNPOPULATED).build();
              EventPump pump = new EventPump(uffd)) {
             uffd.register(m.address(), m.size(), EnumSet.of(RegisterMode.WP));
-            uffd.writeProtect(m.address(), 2 * PAGE);
+            uffd.writeProtect(m.address(), 2 * PAGE).orThrow();
             assertFalse(Probe.present(m.address()));
             assertTrue(Probe.uffdWriteProtected(m.address()), "a marker protects the empty page");
             assertTrue(Probe.uffdWriteProtected(m.address() + PAGE));
@@ -52,7 +52,7 @@ class WriteProtectUnpopulatedTest {
             assertEquals(new PageFault(m.address(), FaultKind.WRITE_PROTECT, true, 0, PAGE), f);
             assertFalse(writer.isDone(), "the writer waits until the page is unprotected");
 
-            uffd.unprotect(m.address(), PAGE);
+            uffd.unprotect(m.address(), PAGE).orThrow();
             writer.await(WAIT);
             assertEquals(0x1234_5678L, NativeAccess.readLong(m.address() + 16));
             assertTrue(Probe.present(m.address()));
@@ -71,7 +71,7 @@ class WriteProtectUnpopulatedTest {
              Userfaultfd uffd = Userfaultfd.builder().features(Feature.PAGEFAULT_FLAG_WP).build();
              EventPump pump = new EventPump(uffd)) {
             uffd.register(m.address(), m.size(), EnumSet.of(RegisterMode.WP));
-            uffd.writeProtect(m.address(), m.size());
+            uffd.writeProtect(m.address(), m.size()).orThrow();
             assertFalse(Probe.uffdWriteProtected(m.address()), "no marker without WP_UNPOPULATED");
 
             access.run("write", () -> NativeAccess.writeLong(m.address() + 16, 42)).await(WAIT);
@@ -80,11 +80,11 @@ class WriteProtectUnpopulatedTest {
             assertFalse(Probe.uffdWriteProtected(m.address()));
 
             // Once populated, protection does apply: the next write faults.
-            uffd.writeProtect(m.address(), PAGE);
+            uffd.writeProtect(m.address(), PAGE).orThrow();
             assertTrue(Probe.uffdWriteProtected(m.address()));
             Accessor<Void> writer = access.run("write-protected", () -> NativeAccess.writeLong(m.address() + 16, 43));
             assertEquals(new PageFault(m.address(), FaultKind.WRITE_PROTECT, true, 0, PAGE), pump.next(WAIT));
-            uffd.unprotect(m.address(), PAGE);
+            uffd.unprotect(m.address(), PAGE).orThrow();
             writer.await(WAIT);
             assertEquals(43L, NativeAccess.readLong(m.address() + 16));
         }

@@ -28,7 +28,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BiConsumer;
+import io.uffd4j.pager.spi.ExtensionListener;
+import io.uffd4j.pager.spi.ExtensionProtocol;
 import java.util.function.Consumer;
 import java.util.ArrayList;
 import java.util.Map;
@@ -67,7 +68,7 @@ public final class LazyRegion implements AutoCloseable {
     private final Userfaultfd uffd;
     private final Userfaultfd tracking;
     private final boolean writeProtectable;
-    private final Map<String, List<BiConsumer<String, Map<String, String>>>> extensionListeners = new ConcurrentHashMap<>();
+    private final Map<String, List<Subscription<?>>> extensionListeners = new ConcurrentHashMap<>();
     private final SourceSpec source;
     private final Consumer<PageFailure> listener;
     private final List<PageFailure> failures = new CopyOnWriteArrayList<>();
@@ -223,8 +224,7 @@ public final class LazyRegion implements AutoCloseable {
         Memfd journal = null;
         try {
             RegionSpec spec = new RegionSpec(0, length, page, b.backing, Set.of(), b.source, b.prefetch,
-                    b.recordFirstTouch != null ? b.recordFirstTouch.toString() : null,
-                    b.replayFrom != null ? b.replayFrom.toString() : null, b.attempts, (int) ProcessHandle.current().pid(),
+                    b.recordFirstTouch, b.replayFrom, b.attempts, (int) ProcessHandle.current().pid(),
                     b.writeProtectable, b.dirtyTracking);
             if (shared) {
                 memfd = Memfd.create("uffd4j-lazy", length);
@@ -332,9 +332,7 @@ public final class LazyRegion implements AutoCloseable {
 
     /** The region as an ordinary segment of {@link #size()} bytes: read and write it from any thread. */
     public MemorySegment segment() {
-        if (closed) {
-            throw new ClosedException("segment", this + " is closed");
-        }
+        requireOpen("segment");
         return mapping.segment().asSlice(0, size);
     }
 
@@ -356,9 +354,7 @@ public final class LazyRegion implements AutoCloseable {
      * DONTNEED keeps the data in the page cache and {@link Advice#REMOVE} drops it).
      */
     public void advise(long offset, long length, Advice advice) {
-        if (closed) {
-            throw new ClosedException("madvise", this + " is closed");
-        }
+        requireOpen("advise");
         mapping.advise(offset, length, advice);
     }
 
@@ -373,9 +369,7 @@ public final class LazyRegion implements AutoCloseable {
      * gone; a request that times out is not reused, so a later call asks again.
      */
     public RegionStats stats(Duration timeout) {
-        if (closed) {
-            throw new ClosedException("stats", this + " is closed");
-        }
+        requireOpen("stats");
         CompletableFuture<RegionStats> f;
         synchronized (statsLock) {
             if (pendingStats == null || pendingStats.isDone()) {
@@ -395,6 +389,9 @@ public final class LazyRegion implements AutoCloseable {
             throw new PagerException("interrupted waiting for stats");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
+            if (cause instanceof ClosedException closedPager) {
+                throw new ClosedException("stats", "stats of " + this + ": " + closedPager.getMessage());
+            }
             throw cause instanceof PagerException pe ? new PagerException(pe.getMessage(), pe)
                     : new PagerException("no stats from the pager: " + cause.getMessage(), cause);
         } catch (TimeoutException e) {
@@ -409,6 +406,7 @@ public final class LazyRegion implements AutoCloseable {
 
     /** Waits until every page the application has not dropped is filled; false on timeout. */
     public boolean awaitFullyResident(Duration timeout) {
+        requireOpen("awaitFullyResident");
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (stats().fullyResident()) {
@@ -431,6 +429,7 @@ public final class LazyRegion implements AutoCloseable {
      * docs/failed-pages.md.
      */
     public RegionReader.Result readSafely(long offset, MemorySegment dst) {
+        requireOpen("readSafely");
         return RegionReader.read(segment(), offset, dst);
     }
 
@@ -484,37 +483,52 @@ public final class LazyRegion implements AutoCloseable {
     }
 
     /**
-     * Runs {@code operation} of the pager extension {@code extensionClass} for this region, inside the
-     * pager worker (see {@link io.uffd4j.pager.spi.RegionExtension}).
+     * Sends {@code request} to the pager extension of {@code protocol} for this region, inside the pager
+     * worker (see {@link io.uffd4j.pager.spi.RegionExtension}); the future completes with its reply, or
+     * with a {@link PagerException} carrying the extension's failure. Throws {@link ClosedException} at once
+     * after {@link #close()}.
      */
-    public CompletableFuture<Map<String, String>> extensionRequest(String extensionClass, String operation,
-                                                                  Map<String, String> arguments) {
-        if (closed) {
-            return CompletableFuture.failedFuture(new ClosedException("extension request", this + " is closed"));
-        }
-        return pager.extensionRequest(id, extensionClass, operation, arguments);
+    public <Q, R> CompletableFuture<R> extensionRequest(ExtensionProtocol<Q, R, ?> protocol, Q request) {
+        requireOpen("extensionRequest");
+        byte[] encoded = protocol.encodeRequest(request);
+        return pager.extensionRequest(id, protocol.extensionClass(), encoded).thenApply(protocol::decodeReply);
     }
 
     /**
-     * Hears the events the extension {@code extensionClass} posts for this region, and "lost" when a
+     * Hears the events the extension of {@code protocol} posts for this region, and their loss when a
      * pager restart ended every extension. Called on the pager connection thread; must be quick.
      */
-    public void onExtensionEvent(String extensionClass, BiConsumer<String, Map<String, String>> listener) {
-        extensionListeners.computeIfAbsent(extensionClass, k -> new CopyOnWriteArrayList<>()).add(listener);
+    public <E> void onExtensionEvent(ExtensionProtocol<?, ?, E> protocol, ExtensionListener<E> listener) {
+        requireOpen("onExtensionEvent");
+        extensionListeners.computeIfAbsent(protocol.extensionClass(), k -> new CopyOnWriteArrayList<>())
+                .add(new Subscription<>(protocol, listener));
     }
 
-    void extensionEvent(String extension, String event, Map<String, String> payload) {
-        List<BiConsumer<String, Map<String, String>>> targets = new ArrayList<>();
-        if (extension.equals("*")) {
-            extensionListeners.values().forEach(targets::addAll);
-        } else {
-            targets.addAll(extensionListeners.getOrDefault(extension, List.of()));
+    /** A listener with the protocol that decodes its events. */
+    private record Subscription<E>(ExtensionProtocol<?, ?, E> protocol, ExtensionListener<E> listener) {
+        void deliver(byte[] event) {
+            listener.onEvent(protocol.decodeEvent(event));
         }
-        for (BiConsumer<String, Map<String, String>> l : targets) {
+    }
+
+    void extensionEvent(String extension, byte[] event) {
+        for (Subscription<?> s : extensionListeners.getOrDefault(extension, List.of())) {
             try {
-                l.accept(event, payload);
+                s.deliver(event);
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "extension listener threw", e);
+                LOG.log(System.Logger.Level.WARNING, "extension event of " + extension + " not delivered", e);
+            }
+        }
+    }
+
+    void extensionsLost(String reason) {
+        for (List<Subscription<?>> list : extensionListeners.values()) {
+            for (Subscription<?> s : list) {
+                try {
+                    s.listener().onLost(reason);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "extension listener threw", e);
+                }
             }
         }
     }
@@ -564,6 +578,18 @@ public final class LazyRegion implements AutoCloseable {
         }
         uffd.close();
         mapping.close();
+    }
+
+    /** Whether {@link #close()} was called: every operation but the immutable facts then throws {@link ClosedException}. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** After close the mapping is gone: every operation but the immutable facts (size, address, backing) refuses. */
+    private void requireOpen(String operation) {
+        if (closed) {
+            throw new ClosedException(operation, "LazyRegion." + operation + ": " + this + " is closed");
+        }
     }
 
     @Override

@@ -1,9 +1,11 @@
 package io.uffd4j.pager;
 
+import io.uffd4j.error.ClosedException;
 import io.uffd4j.ipc.ScratchDirectory;
 import io.uffd4j.ipc.UnixSocket;
 import io.uffd4j.pager.protocol.Channel;
 import io.uffd4j.pager.protocol.Message;
+import io.uffd4j.pager.protocol.Payload;
 import io.uffd4j.pager.server.ChildProcesses;
 import io.uffd4j.pager.server.PagerGuardian;
 import io.uffd4j.pager.server.PagerSupervisor;
@@ -43,7 +45,7 @@ public final class Pager implements AutoCloseable {
     private final AtomicLong tokens = new AtomicLong(1);
     private final Map<Long, CompletableFuture<Message>> opening = new ConcurrentHashMap<>();
     private final Map<Long, LazyRegion> regions = new ConcurrentHashMap<>();
-    private final Map<Long, CompletableFuture<Map<String, String>>> extensionCalls = new ConcurrentHashMap<>();
+    private final Map<Long, CompletableFuture<byte[]>> extensionCalls = new ConcurrentHashMap<>();
     private final CompletableFuture<Message.Hello> hello = new CompletableFuture<>();
     private volatile boolean closed;
     private volatile String lostReason;
@@ -236,7 +238,7 @@ public final class Pager implements AutoCloseable {
     // ---- used by LazyRegion ----------------------------------------------------------------------
 
     long open(Message.Open request, int[] fds, Duration timeout) {
-        requireAlive();
+        requireAlive("open");
         long token = tokens.getAndIncrement();
         CompletableFuture<Message> reply = new CompletableFuture<>();
         opening.put(token, reply);
@@ -260,16 +262,15 @@ public final class Pager implements AutoCloseable {
         }
     }
 
-    /** Sends an extension request; the future completes with the worker's reply. */
-    CompletableFuture<Map<String, String>> extensionRequest(long regionId, String extension, String operation,
-                                                            Map<String, String> arguments) {
-        requireAlive();
+    /** Sends an encoded extension request; the future completes with the worker's encoded reply. */
+    CompletableFuture<byte[]> extensionRequest(long regionId, String extension, byte[] request) {
+        requireAlive("extensionRequest");
         long token = tokens.getAndIncrement();
-        CompletableFuture<Map<String, String>> reply = new CompletableFuture<>();
+        CompletableFuture<byte[]> reply = new CompletableFuture<>();
         extensionCalls.put(token, reply);
         reply.whenComplete((r, t) -> extensionCalls.remove(token));
         try {
-            channel.send(new Message.ExtensionRequest(regionId, token, extension, operation, arguments));
+            channel.send(new Message.ExtensionRequest(regionId, token, extension, new Payload(request)));
         } catch (RuntimeException e) {
             reply.completeExceptionally(new PagerException("cannot reach the pager: " + e.getMessage(), e));
         }
@@ -281,7 +282,7 @@ public final class Pager implements AutoCloseable {
     }
 
     void send(Message m) {
-        requireAlive();
+        requireAlive("send");
         channel.send(m);
     }
 
@@ -289,9 +290,9 @@ public final class Pager implements AutoCloseable {
         regions.remove(regionId);
     }
 
-    private void requireAlive() {
+    private void requireAlive(String operation) {
         if (closed) {
-            throw new PagerException("the pager connection is closed");
+            throw new ClosedException(operation, "Pager." + operation + ": the pager connection is closed");
         }
         if (lostReason != null) {
             throw new PagerException("the pager is gone: " + lostReason);
@@ -354,10 +355,10 @@ public final class Pager implements AutoCloseable {
                 }
             }
             case Message.ExtensionReply x -> {
-                CompletableFuture<Map<String, String>> f = extensionCalls.get(x.token());
+                CompletableFuture<byte[]> f = extensionCalls.get(x.token());
                 if (f != null) {
                     if (x.ok()) {
-                        f.complete(x.result());
+                        f.complete(x.reply().bytes());
                     } else {
                         f.completeExceptionally(new PagerException(x.error()));
                     }
@@ -366,7 +367,13 @@ public final class Pager implements AutoCloseable {
             case Message.ExtensionEvent x -> {
                 LazyRegion region = regions.get(x.regionId());
                 if (region != null) {
-                    region.extensionEvent(x.extension(), x.event(), x.payload());
+                    region.extensionEvent(x.extension(), x.event().bytes());
+                }
+            }
+            case Message.ExtensionsLost x -> {
+                LazyRegion region = regions.get(x.regionId());
+                if (region != null) {
+                    region.extensionsLost(x.reason());
                 }
             }
             default -> LOG.log(System.Logger.Level.WARNING, "unexpected pager message " + m);

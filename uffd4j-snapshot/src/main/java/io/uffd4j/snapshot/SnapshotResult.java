@@ -3,7 +3,6 @@ package io.uffd4j.snapshot;
 import io.uffd4j.snapshot.image.ImageKind;
 
 import java.nio.file.Path;
-import java.util.Map;
 
 /**
  * A completed snapshot image.
@@ -26,15 +25,10 @@ import java.util.Map;
 public record SnapshotResult(Path path, ImageKind kind, long dataPages, long zeroPages, long inheritedPages, long fileSize,
                              long savedByFault, long savedBySaver, long deferredFaults, long peakBufferBytes, long totalNanos,
                              String timeline, long trackingPauseNanos) {
-    static SnapshotResult of(Map<String, String> m) {
-        return new SnapshotResult(Path.of(m.get("path")), ImageKind.valueOf(m.get("kind")), num(m, "dataPages"),
-                num(m, "zeroPages"), num(m, "inheritedPages"), num(m, "fileSize"), num(m, "savedByFault"),
-                num(m, "savedBySaver"), num(m, "deferredFaults"), num(m, "peakBufferBytes"), num(m, "totalNanos"),
-                m.getOrDefault("timeline", ""), num(m, "trackingPauseNanos"));
+    public SnapshotResult {
+        java.util.Objects.requireNonNull(path, "path");
+        java.util.Objects.requireNonNull(kind, "kind");
+        timeline = timeline == null ? "" : timeline;
     }
 
-    private static long num(Map<String, String> m, String key) {
-        String v = m.get(key);
-        return v == null ? 0 : Long.parseLong(v);
-    }
 }

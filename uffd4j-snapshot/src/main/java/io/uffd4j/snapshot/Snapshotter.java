@@ -1,10 +1,11 @@
 package io.uffd4j.snapshot;
 
+import io.uffd4j.error.ClosedException;
 import io.uffd4j.pager.LazyRegion;
 import io.uffd4j.pager.PagerException;
 import io.uffd4j.snapshot.image.ImageFormat;
 import io.uffd4j.snapshot.image.SnapshotImage;
-import io.uffd4j.snapshot.worker.SnapshotExtension;
+import io.uffd4j.pager.spi.ExtensionListener;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -39,22 +41,34 @@ import java.util.concurrent.TimeoutException;
  * PAGEMAP_SCAN), and a chain of images restores to the newest state.
  */
 public final class Snapshotter {
-    static final String EXTENSION = SnapshotExtension.class.getName();
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
 
     private final LazyRegion region;
     private final Map<String, CompletableFuture<SnapshotResult>> pending = new ConcurrentHashMap<>();
     private volatile String lostReason;
-    private volatile Map<String, String> lastReply = Map.of();
+    private volatile SnapshotReply lastReply;
     private static final System.Logger LOG = System.getLogger(Snapshotter.class.getName());
 
     private Snapshotter(LazyRegion region) {
         this.region = region;
-        region.onExtensionEvent(EXTENSION, this::event);
+        region.onExtensionEvent(SnapshotProtocol.PROTOCOL, new ExtensionListener<>() {
+            @Override
+            public void onEvent(SnapshotEvent event) {
+                event(event);
+            }
+
+            @Override
+            public void onLost(String reason) {
+                lost(reason);
+            }
+        });
     }
 
     /** Snapshots of {@code region}, which must have been opened {@code writeProtectable(true)}. */
     public static Snapshotter of(LazyRegion region) {
+        if (region.isClosed()) {
+            throw new ClosedException("Snapshotter.of", "Snapshotter.of(" + region + "): the region is closed");
+        }
         if (!region.writeProtectable()) {
             throw new IllegalArgumentException(region + " was not opened writeProtectable(true): it cannot be snapshotted live");
         }
@@ -105,10 +119,10 @@ public final class Snapshotter {
         if (pending.putIfAbsent(t.toString(), done) != null) {
             throw new IllegalStateException("a snapshot into " + t + " is already running");
         }
-        Map<String, String> reply;
+        SnapshotReply.InstantTaken reply;
         try {
-            reply = call("full", Map.of("path", t.toString(), "bufferBytes", Long.toString(options.bufferBytes()),
-                    "runPages", Integer.toString(options.runPages()), "quiesce", quiesceArg(options.quiesce())));
+            reply = call("full", new SnapshotRequest.Full(t, options.bufferBytes(), options.runPages(), options.quiesce()),
+                    SnapshotReply.InstantTaken.class);
         } catch (RuntimeException e) {
             pending.remove(t.toString());
             throw e;
@@ -116,8 +130,7 @@ public final class Snapshotter {
         lostReason = null;
         LOG.log(System.Logger.Level.DEBUG, "snapshot instant: " + reply);
         lastReply = reply;
-        return new TakenSnapshot(t, Instant.ofEpochMilli(Long.parseLong(reply.get("instantMillis"))),
-                Duration.ofNanos(Long.parseLong(reply.get("pauseNanos"))), done);
+        return new TakenSnapshot(t, reply.at(), reply.pause(), done);
     }
 
     /**
@@ -134,10 +147,9 @@ public final class Snapshotter {
         if (!t.getFileName().toString().endsWith(ImageFormat.EXTENSION)) {
             throw new IllegalArgumentException("snapshot images are named *" + ImageFormat.EXTENSION + ": " + t);
         }
-        Map<String, String> reply = call("delta", Map.of("path", t.toString(), "quiesce", quiesceArg(quiesce)));
+        SnapshotReply.DeltaWritten reply = call("delta", new SnapshotRequest.Delta(t, quiesce), SnapshotReply.DeltaWritten.class);
         lastReply = reply;
-        return new TakenSnapshot(t, Instant.now(), Duration.ofNanos(Long.parseLong(reply.get("pauseNanos"))),
-                CompletableFuture.completedFuture(SnapshotResult.of(reply)));
+        return new TakenSnapshot(t, Instant.now(), reply.pause(), CompletableFuture.completedFuture(reply.image()));
     }
 
     public TakenSnapshot delta(Path target) {
@@ -149,17 +161,17 @@ public final class Snapshotter {
 
     /** Asks the pager how far the running full snapshot is. */
     public Progress progress() {
-        Map<String, String> m = call("status", Map.of());
-        return new Progress(Long.parseLong(m.getOrDefault("saved", "0")), Long.parseLong(m.getOrDefault("pages", "0")),
-                Long.parseLong(m.getOrDefault("savedByFault", "0")), Long.parseLong(m.getOrDefault("deferredFaults", "0")));
+        SnapshotReply.Status s = call("status", new SnapshotRequest.Status(), SnapshotReply.Status.class);
+        return new Progress(s.saved(), s.pages(), s.savedByFault(), s.deferredFaults());
     }
 
     /**
-     * The pager's timing of the last snapshot (full: stop, switch, arm and scan at the instant; delta: scan,
-     * present-page scan and copy), in nanoseconds, for diagnosis.
+     * The pager's timing of the last snapshot, for diagnosis: {@link SnapshotReply.InstantTaken} after a full
+     * one (stop, switch, arm and scan at the instant), {@link SnapshotReply.DeltaWritten} after a delta (scan,
+     * present-page scan, copy, completion); empty before the first.
      */
-    public Map<String, String> lastInstantDetails() {
-        return lastReply;
+    public Optional<SnapshotReply> lastInstantDetails() {
+        return Optional.ofNullable(lastReply);
     }
 
     /** A region builder that restores {@code newestImage} (and the images it builds on) lazily. */
@@ -173,13 +185,13 @@ public final class Snapshotter {
         return LazyRegion.builder(size).source(SnapshotImageSource.spec(newestImage));
     }
 
-    private static String quiesceArg(Quiesce q) {
-        return q == Quiesce.STOP_PROCESS ? "STOP" : "NONE";
-    }
-
-    private Map<String, String> call(String op, Map<String, String> args) {
+    private <R extends SnapshotReply> R call(String op, SnapshotRequest request, Class<R> expected) {
+        if (region.isClosed()) {
+            throw new ClosedException(op, "Snapshotter." + op + ": " + region + " is closed");
+        }
+        SnapshotReply reply;
         try {
-            return region.extensionRequest(EXTENSION, op, args).get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            reply = region.extensionRequest(SnapshotProtocol.PROTOCOL, request).get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PagerException("interrupted during a snapshot request");
@@ -190,34 +202,42 @@ public final class Snapshotter {
             throw c instanceof RuntimeException r ? new SnapshotException(op + " snapshot failed: " + r.getMessage(), r)
                     : new SnapshotException(op + " snapshot failed: " + c, c);
         }
+        if (!expected.isInstance(reply)) {
+            throw new SnapshotException(op + " snapshot: the pager answered " + reply, null);
+        }
+        return expected.cast(reply);
     }
 
-    private void event(String event, Map<String, String> payload) {
+    private void event(SnapshotEvent event) {
         switch (event) {
-            case "done" -> {
-                CompletableFuture<SnapshotResult> f = pending.remove(payload.get("path"));
+            case SnapshotEvent.Done d -> {
+                CompletableFuture<SnapshotResult> f = pending.remove(d.image().path().toString());
+                if (d.tracking() == SnapshotEvent.Tracking.FAILED) {
+                    LOG.log(System.Logger.Level.WARNING, "dirty tracking did not start after " + d.image().path() + ": "
+                            + d.trackingFailure());
+                }
                 if (f != null) {
-                    f.complete(SnapshotResult.of(payload));
+                    f.complete(d.image());
                 }
             }
-            case "failed" -> {
-                CompletableFuture<SnapshotResult> f = pending.remove(payload.get("path"));
+            case SnapshotEvent.Failed failed -> {
+                CompletableFuture<SnapshotResult> f = pending.remove(failed.target().toString());
                 if (f != null) {
-                    f.completeExceptionally(new SnapshotException("snapshot " + payload.get("path") + " abandoned: "
-                            + payload.get("reason"), null));
+                    f.completeExceptionally(new SnapshotException("snapshot " + failed.target() + " abandoned: "
+                            + failed.reason(), null));
                 }
             }
-            case "lost" -> {
-                lostReason = payload.getOrDefault("reason", "the pager restarted");
-                for (String path : pending.keySet()) {
-                    CompletableFuture<SnapshotResult> f = pending.remove(path);
-                    if (f != null) {
-                        f.completeExceptionally(new SnapshotException("snapshot " + path + " abandoned: the pager restarted ("
-                                + lostReason + "); no image was completed", null));
-                    }
-                }
+        }
+    }
+
+    private void lost(String reason) {
+        lostReason = reason;
+        for (String path : pending.keySet()) {
+            CompletableFuture<SnapshotResult> f = pending.remove(path);
+            if (f != null) {
+                f.completeExceptionally(new SnapshotException("snapshot " + path + " abandoned: the pager restarted ("
+                        + lostReason + "); no image was completed", null));
             }
-            default -> { }
         }
     }
 }

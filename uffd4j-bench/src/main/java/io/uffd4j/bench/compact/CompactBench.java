@@ -174,19 +174,19 @@ public final class CompactBench {
             }
             BenchReport.Latency outside = users != null ? users.latency(UserLoad.OUTSIDE) : null;
             BenchReport.Latency during = users != null ? users.latency(UserLoad.DURING) : null;
-            BenchReport.Run result = new BenchReport.Run(run, underLoad, r.startPauseNanos(), r.draftNanos(), r.drainNanos(),
-                    r.planNanos(), r.flipNanos(), r.serveNanos(), r.commitNanos(), r.compactionNanos(),
-                    r.compactorNanos(), r.assembleNanos(), r.installNanos(), r.releaseNanos(), r.totalNanos(), r.toPages(), r.keptPages(),
+            BenchReport.Run result = new BenchReport.Run(run, underLoad, r.pause().totalNanos(), r.pause().draftNanos(), r.pause().drainNanos(),
+                    r.pause().planNanos(), r.pause().flipNanos(), r.pause().serveNanos(), r.pause().commitNanos(), r.timing().compactionNanos(),
+                    r.timing().compactorNanos(), r.timing().assembleNanos(), r.timing().installNanos(), r.timing().releaseNanos(), r.timing().totalNanos(), r.layout().toPages(), r.layout().keptPages(),
                     r.pages().recycled(), r.pages().allocated(), r.pages().keptMoved(), r.pages().keptCopied(),
-                    r.pages().onFault(), r.pages().byUsers(), r.pages().freshOnFault(), r.fromSpaceBytesRead(), r.pages().moveBusyFallbacks(),
+                    r.pages().onFault(), r.pages().byUsers(), r.pages().freshOnFault(), r.layout().fromSpaceBytesRead(), r.pages().moveBusyFallbacks(),
                     r.pages().retries(), r.pages().lostRaces(), r.pages().continueRefaults(), tlb, rssBefore, peak, rssAfter,
                     outside, during);
             o.log().printf("run %d %-14s %-6s compaction %7.1f ms (assemble %.1f install %.1f)  pause %6.2f ms (plan %.2f flip %.2f serve %.2f commit %.2f; draft before it %.1f)  total %7.1f ms  TLB IPIs %d  RSS %5.0f>%5.0f>%5.0f MiB%s%s%n",
-                    run, s, underLoad ? "loaded" : "quiet", r.compactionNanos() / 1e6, r.assembleNanos() / 1e6,
-                    r.installNanos() / 1e6, r.startPauseNanos() / 1e6,
-                    r.planNanos() / 1e6, r.flipNanos() / 1e6, r.serveNanos() / 1e6, r.commitNanos() / 1e6,
-                    r.draftNanos() / 1e6,
-                    r.totalNanos() / 1e6, tlb, rssBefore / 1048576.0, peak / 1048576.0, rssAfter / 1048576.0,
+                    run, s, underLoad ? "loaded" : "quiet", r.timing().compactionNanos() / 1e6, r.timing().assembleNanos() / 1e6,
+                    r.timing().installNanos() / 1e6, r.pause().totalNanos() / 1e6,
+                    r.pause().planNanos() / 1e6, r.pause().flipNanos() / 1e6, r.pause().serveNanos() / 1e6, r.pause().commitNanos() / 1e6,
+                    r.pause().draftNanos() / 1e6,
+                    r.timing().totalNanos() / 1e6, tlb, rssBefore / 1048576.0, peak / 1048576.0, rssAfter / 1048576.0,
                     during == null ? "" : String.format("  p99 %5.1f us outside, %7.1f us during (%d faults, %d pages by users)",
                             outside.p99Nanos() / 1e3, during.p99Nanos() / 1e3, r.pages().onFault() + r.pages().freshOnFault(),
                             r.pages().byUsers()),

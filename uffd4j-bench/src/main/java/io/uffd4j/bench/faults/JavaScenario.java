@@ -145,7 +145,7 @@ final class JavaScenario implements AutoCloseable {
                 memory.discard(0, bytes);
                 fillAll(source.segment());
             }
-            case WP -> uffd.writeProtect(region.address(), bytes);
+            case WP -> uffd.writeProtect(region.address(), bytes).orThrow();
             default -> throw new AssertionError(op);
         }
     }

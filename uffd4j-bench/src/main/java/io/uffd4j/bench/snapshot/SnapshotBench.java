@@ -8,6 +8,7 @@ import io.uffd4j.pager.LazyRegion;
 import io.uffd4j.pager.Pager;
 import io.uffd4j.pager.source.SourceSpec;
 import io.uffd4j.snapshot.Quiesce;
+import io.uffd4j.snapshot.SnapshotReply;
 import io.uffd4j.snapshot.SnapshotResult;
 import io.uffd4j.snapshot.Snapshotter;
 import io.uffd4j.snapshot.TakenSnapshot;
@@ -128,10 +129,10 @@ final class SnapshotBench {
                 }
                 double total = (System.nanoTime() - t0) / 1e6;
                 w.phase(Workload.Phase.IDLE);
-                Map<String, String> instant = snapshots.lastInstantDetails();
+                SnapshotReply.InstantTaken instant = (SnapshotReply.InstantTaken) snapshots.lastInstantDetails().orElseThrow();
                 out.println("    instant: " + instant + "; " + result.timeline()
                         + String.format("; then stopped %.1f ms to start dirty tracking", result.trackingPauseNanos() / 1e6));
-                double armMs = Long.parseLong(instant.getOrDefault("armNanos", "0")) / 1e6;
+                double armMs = instant.arm().toNanos() / 1e6;
                 Run r = new Run(quiesce == Quiesce.NONE ? "uffd4j" : "uffd4j (stop)", size, workload, run, s.pause().toNanos() / 1e6, w.during.getMaxValue() / 1e6,
                         w.during.getValueAtPercentile(50), w.during.getValueAtPercentile(99),
                         w.before.getValueAtPercentile(50), w.before.getValueAtPercentile(99),
@@ -165,12 +166,10 @@ final class SnapshotBench {
         Incremental inc = new Incremental(quiesce == Quiesce.NONE ? "uffd4j" : "uffd4j (stop)", size, workload, run, fraction, dr.dataPages(), d.pause().toNanos() / 1e6, total,
                 fullTotalMs, total / fullTotalMs);
         incrementals.add(inc);
-        Map<String, String> details = snapshots.lastInstantDetails();
+        SnapshotReply.DeltaWritten details = (SnapshotReply.DeltaWritten) snapshots.lastInstantDetails().orElseThrow();
         out.printf("    delta: scan %.2f ms, present pages %.2f ms, copy %.2f ms, complete (index, sync) %.2f ms%n",
-                Long.parseLong(details.getOrDefault("scanNanos", "0")) / 1e6,
-                Long.parseLong(details.getOrDefault("presentNanos", "0")) / 1e6,
-                Long.parseLong(details.getOrDefault("copyNanos", "0")) / 1e6,
-                Long.parseLong(details.getOrDefault("completeNanos", "0")) / 1e6);
+                details.scan().toNanos() / 1e6, details.presentScan().toNanos() / 1e6, details.copy().toNanos() / 1e6,
+                details.complete().toNanos() / 1e6);
         out.printf("  %-15s %5d MiB %-11s run %d: %d pages changed, pause %.3f ms, total %.1f ms = %.1f%% of the full snapshot%n",
                 inc.method() + " delta", size / MIB, workload, run, dr.dataPages(), inc.deltaPauseMs(), total, 100 * inc.costRatio());
     }

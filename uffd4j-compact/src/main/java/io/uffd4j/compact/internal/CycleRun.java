@@ -288,11 +288,13 @@ public final class CycleRun {
         PageCounts counts = new PageCounts(byCompactors, onFault, byUsers, fresh, stale, recycled, allocated, keptMoved,
                 keptCopied, busy, retries, lost, refaults);
         Plan plan = cycle.plan;
-        return new CycleReport(cycle.number, cycle.strategy, completed, draftNanos, drainNanos, planNanos, flipNanos, serveNanos,
-                commitNanos, startPauseNanos, finishNanos,
-                Math.max(0, compactionDone - pauseEnd), compactorNanos, assemble, install, releaseNanos, end - pauseStart, records,
-                plan.liveBytes, plan.oldTop, plan.newTop, plan.toPages, plan.keptPages, plan.runs, bytesRead, counts,
-                adaptiveSummary(), List.copyOf(errors));
+        return new CycleReport(cycle.number, cycle.strategy, completed,
+                new CycleReport.Pause(draftNanos, drainNanos, planNanos, flipNanos, serveNanos, commitNanos, startPauseNanos),
+                new CycleReport.Timing(Math.max(0, compactionDone - pauseEnd), compactorNanos, assemble, install, finishNanos,
+                        releaseNanos, end - pauseStart),
+                new CycleReport.Layout(records, plan.liveBytes, plan.oldTop, plan.newTop, plan.toPages, plan.keptPages, plan.runs,
+                        bytesRead),
+                counts, adaptiveSummary(), errors);
     }
 
     private List<AdaptiveCase> adaptiveSummary() {
@@ -321,9 +323,9 @@ public final class CycleRun {
         for (PageWorker w : cycle.workers) {
             cycle.model.merge(w.chooser());
         }
-        long left = r.oldTop() / cycle.pageSize - r.pages().recycled() - r.pages().keptMoved();
+        long left = r.layout().oldTop() / cycle.pageSize - r.pages().recycled() - r.pages().keptMoved();
         if (left > 64) {
-            cycle.model.releasePenalty((double) r.releaseNanos() / left);
+            cycle.model.releasePenalty((double) r.timing().releaseNanos() / left);
         }
     }
 }

@@ -647,15 +647,17 @@ public final class StoreEngine implements AutoCloseable {
             top = plan.newTop;
             long t5 = System.nanoTime();
             PageCounts counts = new PageCounts(plan.toPages, 0, 0, 0, 0, 0, 0, 0, kept, 0, 0, 0, 0);
-            report = new CycleReport(++cyclesStarted, Strategy.STOP_THE_WORLD, true, 0, drain, t2 - t1, 0, 0, t5 - t4,
-                    t5 - t0, 0, t3 - t2, t3 - t2, t3 - t2, 0, t4 - t3, t5 - t0, plan.count, plan.liveBytes, plan.oldTop,
-                    plan.newTop, plan.toPages, plan.keptPages, plan.runs, assembler.bytesRead + kept * pageSize, counts,
-                    List.of(), List.of());
+            report = new CycleReport(++cyclesStarted, Strategy.STOP_THE_WORLD, true,
+                    new CycleReport.Pause(0, drain, t2 - t1, 0, 0, t5 - t4, t5 - t0),
+                    new CycleReport.Timing(t3 - t2, t3 - t2, t3 - t2, 0, 0, t4 - t3, t5 - t0),
+                    new CycleReport.Layout(plan.count, plan.liveBytes, plan.oldTop, plan.newTop, plan.toPages, plan.keptPages,
+                            plan.runs, assembler.bytesRead + kept * pageSize),
+                    counts, List.of(), List.of());
         } finally {
             gate.resume();
         }
         cyclesCompleted.incrementAndGet();
-        return new StartedCycle(report.cycle(), report.strategy(), report.startPauseNanos(),
+        return new StartedCycle(report.cycle(), report.strategy(), report.pause().totalNanos(),
                 CompletableFuture.completedFuture(report));
     }
 
@@ -689,7 +691,7 @@ public final class StoreEngine implements AutoCloseable {
         run.cycle.endForHandlers();
         uffd.unregister(region, regionSize);
         // UFFDIO_UNREGISTER wakes waiters before it write-locks the vma: wake any fault that queued after.
-        uffd.wake(region, regionSize);
+        uffd.wake(region, regionSize).orThrow();
         active = null;
     }
 

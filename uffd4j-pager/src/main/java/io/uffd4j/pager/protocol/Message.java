@@ -2,8 +2,6 @@ package io.uffd4j.pager.protocol;
 
 import io.uffd4j.pager.RegionStats;
 
-import java.util.Map;
-
 /**
  * The messages of the pager protocol (one SOCK_SEQPACKET message each, descriptors attached with
  * SCM_RIGHTS where noted). Application ↔ supervisor and supervisor ↔ worker use the same messages.
@@ -60,31 +58,28 @@ public sealed interface Message {
     record Standby(long workerPid) implements Message {}
 
     /**
-     * Application → worker (through the supervisor): run {@code operation} of the region extension
-     * {@code extension} (a class name, created in the worker on first use) with {@code arguments}.
+     * Application → worker (through the supervisor): a request to the region extension {@code extension}
+     * (a class name, created in the worker on first use), encoded by that extension's codec.
      */
-    record ExtensionRequest(long regionId, long token, String extension, String operation, Map<String, String> arguments)
-            implements Message {
-        public ExtensionRequest {
-            arguments = Map.copyOf(arguments);
-        }
-    }
-
-    /** Worker → application: the answer to an {@link ExtensionRequest}. */
-    record ExtensionReply(long regionId, long token, boolean ok, Map<String, String> result, String error) implements Message {
-        public ExtensionReply {
-            result = Map.copyOf(result);
-            error = error == null ? "" : error;
-        }
-    }
+    record ExtensionRequest(long regionId, long token, String extension, Payload request) implements Message {}
 
     /**
-     * Worker → application: something an extension reports later (e.g. a snapshot completed). The
-     * supervisor sends extension "*" event "lost" when a worker restart dropped every extension.
+     * Worker → application: the answer to an {@link ExtensionRequest}: the encoded reply, or (not ok) the
+     * failure's message.
      */
-    record ExtensionEvent(long regionId, String extension, String event, Map<String, String> payload) implements Message {
-        public ExtensionEvent {
-            payload = Map.copyOf(payload);
+    record ExtensionReply(long regionId, long token, boolean ok, Payload reply, String error) implements Message {
+        public ExtensionReply {
+            error = error == null ? "" : error;
+        }
+
+        public static ExtensionReply failed(long regionId, long token, String error) {
+            return new ExtensionReply(regionId, token, false, Payload.EMPTY, error);
         }
     }
+
+    /** Worker → application: something an extension reports later (e.g. a snapshot completed), encoded by its codec. */
+    record ExtensionEvent(long regionId, String extension, Payload event) implements Message {}
+
+    /** Supervisor → application: a worker restart dropped every extension of the region. */
+    record ExtensionsLost(long regionId, String reason) implements Message {}
 }

@@ -5,13 +5,15 @@ import io.uffd4j.pager.Backing;
 import io.uffd4j.pager.Prefetch;
 import io.uffd4j.pager.source.SourceSpec;
 
+import java.nio.file.Path;
 import java.util.Set;
 
 /**
  * Everything the pager needs to serve a region besides its descriptors: where it is in the
  * application's address space, what backs it, where pages come from and how to prefetch, and
  * whether it is registered for write-protect ({@code writeProtect}) and comes with a second,
- * asynchronous write-protect descriptor for dirty tracking ({@code tracking}).
+ * asynchronous write-protect descriptor for dirty tracking ({@code tracking}). {@code recordFirstTouch}
+ * and {@code replayFrom} are absolute paths, or null when not used.
  */
 public record RegionSpec(
         long start,
@@ -21,8 +23,8 @@ public record RegionSpec(
         Set<Feature> features,
         SourceSpec source,
         Prefetch prefetch,
-        String recordFirstTouch,
-        String replayFrom,
+        Path recordFirstTouch,
+        Path replayFrom,
         int attempts,
         int applicationPid,
         boolean writeProtect,

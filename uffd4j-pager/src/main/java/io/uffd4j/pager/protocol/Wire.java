@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import io.uffd4j.Feature;
 
+import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,7 +23,9 @@ import java.util.Set;
 public final class Wire {
     /** Largest encoded message. */
     public static final int MAX_MESSAGE = 64 * 1024;
-    private static final int VERSION = 1;
+    /** Largest extension payload inside one message. */
+    public static final int MAX_PAYLOAD = io.uffd4j.pager.spi.WireReader.MAX_PAYLOAD;
+    private static final int VERSION = 2;
 
     private Wire() {}
 
@@ -114,23 +117,26 @@ public final class Wire {
                     out.writeLong(r.regionId());
                     out.writeLong(r.token());
                     out.writeUTF(r.extension());
-                    out.writeUTF(r.operation());
-                    writeMap(out, r.arguments());
+                    writePayload(out, r.request());
                 }
                 case Message.ExtensionReply r -> {
                     out.writeByte(13);
                     out.writeLong(r.regionId());
                     out.writeLong(r.token());
                     out.writeBoolean(r.ok());
-                    writeMap(out, r.result());
+                    writePayload(out, r.reply());
                     out.writeUTF(clip(r.error()));
                 }
                 case Message.ExtensionEvent e -> {
                     out.writeByte(14);
                     out.writeLong(e.regionId());
                     out.writeUTF(e.extension());
-                    out.writeUTF(e.event());
-                    writeMap(out, e.payload());
+                    writePayload(out, e.event());
+                }
+                case Message.ExtensionsLost l -> {
+                    out.writeByte(19);
+                    out.writeLong(l.regionId());
+                    out.writeUTF(clip(l.reason()));
                 }
             }
         } catch (IOException e) {
@@ -162,9 +168,10 @@ public final class Wire {
                 case 16 -> new Message.ChildAdopted(in.readLong(), in.readLong(), readSpec(in));
                 case 17 -> new Message.ChildEnded(in.readLong());
                 case 18 -> new Message.AdoptChild(in.readLong(), in.readLong(), readSpec(in), in.readBoolean());
-                case 12 -> new Message.ExtensionRequest(in.readLong(), in.readLong(), in.readUTF(), in.readUTF(), readMap(in));
-                case 13 -> new Message.ExtensionReply(in.readLong(), in.readLong(), in.readBoolean(), readMap(in), in.readUTF());
-                case 14 -> new Message.ExtensionEvent(in.readLong(), in.readUTF(), in.readUTF(), readMap(in));
+                case 12 -> new Message.ExtensionRequest(in.readLong(), in.readLong(), in.readUTF(), readPayload(in));
+                case 13 -> new Message.ExtensionReply(in.readLong(), in.readLong(), in.readBoolean(), readPayload(in), in.readUTF());
+                case 14 -> new Message.ExtensionEvent(in.readLong(), in.readUTF(), readPayload(in));
+                case 19 -> new Message.ExtensionsLost(in.readLong(), in.readUTF());
                 default -> throw new IllegalArgumentException("unknown pager message tag " + tag);
             };
         } catch (IOException e) {
@@ -177,24 +184,20 @@ public final class Wire {
         return v.length() > 8000 ? v.substring(0, 8000) + "..." : v;
     }
 
-    private static void writeMap(DataOutputStream out, Map<String, String> m) throws IOException {
-        out.writeInt(m.size());
-        for (Map.Entry<String, String> e : m.entrySet()) {
-            out.writeUTF(e.getKey());
-            out.writeUTF(clip(e.getValue()));
+    private static void writePayload(DataOutputStream out, Payload p) throws IOException {
+        if (p.length() > MAX_PAYLOAD) {
+            throw new IllegalArgumentException("an extension payload of " + p.length() + " bytes exceeds " + MAX_PAYLOAD);
         }
+        out.writeInt(p.length());
+        out.write(p.bytes());
     }
 
-    private static Map<String, String> readMap(DataInputStream in) throws IOException {
+    private static Payload readPayload(DataInputStream in) throws IOException {
         int n = in.readInt();
-        if (n < 0 || n > 4096) {
-            throw new IOException("bad map size " + n);
+        if (n < 0 || n > MAX_PAYLOAD || n > in.available()) {
+            throw new IOException("bad payload length " + n);
         }
-        Map<String, String> m = new LinkedHashMap<>();
-        for (int i = 0; i < n; i++) {
-            m.put(in.readUTF(), in.readUTF());
-        }
-        return m;
+        return new Payload(in.readNBytes(n));
     }
 
     private static void writeSpec(DataOutputStream out, RegionSpec s) throws IOException {
@@ -213,8 +216,8 @@ public final class Wire {
             out.writeUTF(e.getValue());
         }
         out.writeUTF(s.prefetch().name());
-        out.writeUTF(s.recordFirstTouch() == null ? "" : s.recordFirstTouch());
-        out.writeUTF(s.replayFrom() == null ? "" : s.replayFrom());
+        out.writeUTF(s.recordFirstTouch() == null ? "" : s.recordFirstTouch().toString());
+        out.writeUTF(s.replayFrom() == null ? "" : s.replayFrom().toString());
         out.writeInt(s.attempts());
         out.writeInt(s.applicationPid());
         out.writeBoolean(s.writeProtect());
@@ -251,7 +254,7 @@ public final class Wire {
         boolean writeProtect = in.readBoolean();
         boolean tracking = in.readBoolean();
         return new RegionSpec(start, length, pageSize, backing, Set.copyOf(features), new SourceSpec(cls, config), prefetch,
-                record.isEmpty() ? null : record, replay.isEmpty() ? null : replay, attempts, pid, writeProtect, tracking);
+                record.isEmpty() ? null : Path.of(record), replay.isEmpty() ? null : Path.of(replay), attempts, pid, writeProtect, tracking);
     }
 
     /** An enum constant by name; an unknown name is a malformed message, not an IllegalArgumentException from deep inside. */

@@ -91,7 +91,7 @@ final class DemandHandler implements FaultHandler {
      * the page is unprotected and the writer continues.
      */
     private Resolution writeProtected(PageFault fault, Resolver resolver) {
-        RegionExtension h = controls.writeProtectHandler;
+        RegionExtension<?, ?, ?> h = controls.writeProtectHandler;
         if (h != null) {
             try {
                 h.onWriteProtectFault(fault.address(), resolver);

@@ -2,6 +2,7 @@ package io.uffd4j.pager.server;
 
 import io.uffd4j.Userfaultfd;
 import io.uffd4j.pager.source.PageSource;
+import io.uffd4j.pager.spi.ExtensionProtocol;
 import io.uffd4j.pager.spi.RegionContext;
 import io.uffd4j.pager.spi.RegionExtension;
 
@@ -20,12 +21,12 @@ final class Extensions {
     private static final System.Logger LOG = System.getLogger(Extensions.class.getName());
 
     interface Poster {
-        void post(long regionId, String extension, String event, Map<String, String> payload);
+        void post(long regionId, String extension, byte[] event);
     }
 
     private final RegionServer server;
-    private final Map<String, RegionExtension> byName = new LinkedHashMap<>();
-    private volatile Poster poster = (r, x, e, p) -> {};
+    private final Map<String, RegionExtension<?, ?, ?>> byName = new LinkedHashMap<>();
+    private volatile Poster poster = (r, x, e) -> {};
     private volatile Userfaultfd main;
     private volatile Userfaultfd trackingUffd;
     private volatile PageSource source;
@@ -45,13 +46,21 @@ final class Extensions {
         this.poster = poster;
     }
 
-    /** Runs {@code operation} on the extension {@code className}, creating it first if needed. */
-    Map<String, String> request(String className, String operation, Map<String, String> arguments) throws Exception {
-        return get(className).request(operation, arguments);
+    /**
+     * Runs an encoded request on the extension {@code className}, creating it first if needed, and returns
+     * its encoded reply. The extension's own codec reads and writes the bytes: the pager knows no verbs.
+     */
+    byte[] request(String className, byte[] request) throws Exception {
+        return call(get(className), request);
     }
 
-    private synchronized RegionExtension get(String className) throws ReflectiveOperationException {
-        RegionExtension ext = byName.get(className);
+    private static <Q, R> byte[] call(RegionExtension<Q, R, ?> extension, byte[] request) throws Exception {
+        ExtensionProtocol<Q, R, ?> protocol = extension.protocol();
+        return protocol.encodeReply(extension.request(protocol.decodeRequest(request)));
+    }
+
+    private synchronized RegionExtension<?, ?, ?> get(String className) throws ReflectiveOperationException {
+        RegionExtension<?, ?, ?> ext = byName.get(className);
         if (ext != null) {
             return ext;
         }
@@ -60,10 +69,14 @@ final class Extensions {
             throw new IllegalArgumentException(className + " does not implement " + RegionExtension.class.getName());
         }
         try {
-            ext = (RegionExtension) c.getConstructor(RegionContext.class).newInstance(new Named(className));
+            ext = (RegionExtension<?, ?, ?>) c.getConstructor(RegionContext.class).newInstance(new Named(className));
         } catch (InvocationTargetException e) {
             throw e.getCause() instanceof Exception x ? new IllegalStateException("creating " + className + ": " + x.getMessage(), x)
                     : new IllegalStateException("creating " + className + " failed", e.getCause());
+        }
+        if (!ext.protocol().extensionClass().equals(className)) {
+            ext.close();
+            throw new IllegalArgumentException(className + " speaks the protocol of " + ext.protocol().extensionClass());
         }
         byName.put(className, ext);
         return ext;
@@ -71,7 +84,7 @@ final class Extensions {
 
     /** REMOVE/UNMAP seen by the server thread. */
     void removed(long start, long end) {
-        for (RegionExtension e : snapshot()) {
+        for (RegionExtension<?, ?, ?> e : snapshot()) {
             try {
                 e.onRemoved(start, end);
             } catch (RuntimeException x) {
@@ -80,12 +93,12 @@ final class Extensions {
         }
     }
 
-    private synchronized List<RegionExtension> snapshot() {
+    private synchronized List<RegionExtension<?, ?, ?>> snapshot() {
         return List.copyOf(byName.values());
     }
 
     synchronized void closeAll() {
-        for (RegionExtension e : byName.values()) {
+        for (RegionExtension<?, ?, ?> e : byName.values()) {
             try {
                 e.close();
             } catch (RuntimeException x) {
@@ -160,7 +173,7 @@ final class Extensions {
         }
 
         @Override
-        public void handleWriteProtectFaults(RegionExtension extension) {
+        public void handleWriteProtectFaults(RegionExtension<?, ?, ?> extension) {
             server.controls.writeProtectHandler = extension;
         }
 
@@ -175,8 +188,11 @@ final class Extensions {
         }
 
         @Override
-        public void post(String event, Map<String, String> payload) {
-            poster.post(server.id, name, event, payload);
+        public <E> void post(ExtensionProtocol<?, ?, E> protocol, E event) {
+            if (!protocol.extensionClass().equals(name)) {
+                throw new IllegalArgumentException(name + " cannot post events of " + protocol.extensionClass());
+            }
+            poster.post(server.id, name, protocol.encodeEvent(event));
         }
     }
 }

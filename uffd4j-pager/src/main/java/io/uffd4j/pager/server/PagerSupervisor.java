@@ -255,7 +255,7 @@ public final class PagerSupervisor {
                     case Message.ExtensionRequest x -> {
                         m.close();
                         if (!forwardToWorker(x)) {
-                            app.sendQuietly(new Message.ExtensionReply(x.regionId(), x.token(), false, Map.of(),
+                            app.sendQuietly(Message.ExtensionReply.failed(x.regionId(), x.token(),
                                     "the pager worker is restarting; try again"));
                         }
                     }
@@ -540,7 +540,7 @@ public final class PagerSupervisor {
                 continue;
             }
             // Extensions lived in the dead worker: their operations in progress are over.
-            r.owner.sendQuietly(new Message.ExtensionEvent(r.id, "*", "lost", Map.of("reason", why)));
+            r.owner.sendQuietly(new Message.ExtensionsLost(r.id, why));
         }
         // Stats asked of the dead worker (or while none ran) are asked of this one.
         for (long id : List.copyOf(statsWanted)) {

@@ -9,6 +9,7 @@ import io.uffd4j.mm.Memfd;
 import io.uffd4j.pager.Backing;
 import io.uffd4j.pager.protocol.Channel;
 import io.uffd4j.pager.protocol.Message;
+import io.uffd4j.pager.protocol.Payload;
 import io.uffd4j.pager.protocol.RegionSpec;
 import io.uffd4j.pager.source.PageSource;
 import io.uffd4j.pager.source.Sources;
@@ -165,16 +166,15 @@ public final class PagerWorker {
     private void runExtension(Message.ExtensionRequest x) {
         Served s = regions.get(x.regionId());
         if (s == null) {
-            channel.send(new Message.ExtensionReply(x.regionId(), x.token(), false, Map.of(), "no such region in the pager"));
+            channel.send(Message.ExtensionReply.failed(x.regionId(), x.token(), "no such region in the pager"));
             return;
         }
         try {
-            Map<String, String> result = s.server().extensions.request(x.extension(), x.operation(), x.arguments());
-            channel.send(new Message.ExtensionReply(x.regionId(), x.token(), true, result, ""));
+            byte[] reply = s.server().extensions.request(x.extension(), x.request().bytes());
+            channel.send(new Message.ExtensionReply(x.regionId(), x.token(), true, new Payload(reply), ""));
         } catch (Exception | LinkageError e) {
-            LOG.log(System.Logger.Level.WARNING, "pager worker: extension " + x.extension() + " " + x.operation() + " failed", e);
-            channel.send(new Message.ExtensionReply(x.regionId(), x.token(), false, Map.of(),
-                    e.getClass().getSimpleName() + ": " + e.getMessage()));
+            LOG.log(System.Logger.Level.WARNING, "pager worker: a request to extension " + x.extension() + " failed", e);
+            channel.send(Message.ExtensionReply.failed(x.regionId(), x.token(), e.getClass().getSimpleName() + ": " + e.getMessage()));
         }
     }
 
@@ -214,7 +214,7 @@ public final class PagerWorker {
             RegionServer server = new RegionServer(new RegionSetup(o.regionId(), spec, uffd, tracking, source, true, view,
                     journal != null ? journal.segment() : null, o.recovering(), o.poisonAll(), false, reporter));
             server.extensions.bind(uffd, tracking, source, view != null ? view.segment() : null, spec.applicationPid(),
-                    (region, extension, event, payload) -> tell(new Message.ExtensionEvent(region, extension, event, payload)));
+                    (region, extension, event) -> tell(new Message.ExtensionEvent(region, extension, new Payload(event))));
             regions.put(o.regionId(), new Served(server, journal));
             server.start();
             tell(new Message.Opened(o.token(), o.regionId()));

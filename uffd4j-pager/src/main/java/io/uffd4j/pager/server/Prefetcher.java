@@ -26,7 +26,7 @@ interface Prefetcher {
             case POSTCOPY -> new Postcopy(64);
             case REPLAY -> {
                 try {
-                    yield new Replay(FirstTouchLog.read(java.nio.file.Path.of(spec.replayFrom()), spec.pageSize()), maxRun);
+                    yield new Replay(FirstTouchLog.read(spec.replayFrom(), spec.pageSize()), maxRun);
                 } catch (java.io.IOException e) {
                     throw new IllegalArgumentException("cannot read the first-touch recording " + spec.replayFrom() + ": " + e.getMessage(), e);
                 }

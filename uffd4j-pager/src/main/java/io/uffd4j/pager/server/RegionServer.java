@@ -262,7 +262,7 @@ final class RegionServer implements Runnable {
             return;
         }
         try {
-            log.write(Path.of(spec.recordFirstTouch()), spec.pageSize());
+            log.write(spec.recordFirstTouch(), spec.pageSize());
         } catch (java.io.IOException | RuntimeException e) {
             setup.reporter().failure(id, -1, "could not write the first-touch recording " + spec.recordFirstTouch() + ": " + e);
         }

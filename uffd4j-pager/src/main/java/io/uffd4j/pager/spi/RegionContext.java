@@ -4,7 +4,6 @@ import io.uffd4j.Userfaultfd;
 import io.uffd4j.pager.source.PageSource;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Map;
 import java.util.Optional;
 
 /** What a {@link RegionExtension} may use of the region the pager serves. */
@@ -49,7 +48,7 @@ public interface RegionContext {
      * Routes write-protect faults of the region to {@code extension} (null: back to the default, which
      * unprotects and wakes).
      */
-    void handleWriteProtectFaults(RegionExtension extension);
+    void handleWriteProtectFaults(RegionExtension<?, ?, ?> extension);
 
     /**
      * Whether pages the pager fills from now on are mapped write-protected (COPY and CONTINUE with their
@@ -64,6 +63,6 @@ public interface RegionContext {
      */
     void registeredWith(Userfaultfd descriptor);
 
-    /** Sends an event to the application that owns the region. Thread-safe. */
-    void post(String event, Map<String, String> payload);
+    /** Sends an event of {@code protocol} to the application that owns the region. Thread-safe. */
+    <E> void post(ExtensionProtocol<?, ?, E> protocol, E event);
 }

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class WireTest {
     static final RegionSpec SPEC = new RegionSpec(0x7f00_0000_0000L, 1L << 30, 4096, Backing.SHARED_MEMFD,
             EnumSet.of(Feature.EVENT_FORK, Feature.MINOR_SHMEM, Feature.POISON), SourceSpec.generator(7, 1L << 30).with("delayMicros", "5"),
-            Prefetch.POSTCOPY, "/tmp/record", null, 3, 4242, true, false);
+            Prefetch.POSTCOPY, java.nio.file.Path.of("/tmp/record"), null, 3, 4242, true, false);
 
     static List<Message> every() {
         RegionStats stats = new RegionStats(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
@@ -44,9 +44,10 @@ class WireTest {
                 new Message.ChildAdopted(19, -1, SPEC.at(0x1000)),
                 new Message.ChildEnded(-2),
                 new Message.AdoptChild(20, 21, SPEC, true),
-                new Message.ExtensionRequest(22, 23, "x.Ext", "full", Map.of("a", "1")),
-                new Message.ExtensionReply(24, 25, false, Map.of(), "failed"),
-                new Message.ExtensionEvent(26, "*", "lost", Map.of("reason", "r")));
+                new Message.ExtensionRequest(22, 23, "x.Ext", new Payload(new byte[] {1, 2, 3})),
+                new Message.ExtensionReply(24, 25, true, new Payload(new byte[] {4}), ""),
+                new Message.ExtensionEvent(26, "x.Ext", new Payload(new byte[0])),
+                new Message.ExtensionsLost(27, "the pager worker died"));
     }
 
     @Test
@@ -117,6 +118,29 @@ class WireTest {
             fail("seed " + seed + ": a malformed packet of " + packet.length + " bytes threw " + t, t);
             return false;
         }
+    }
+
+    @Test
+    void aFailedExtensionReplyAndAReplayPathSurviveARoundTrip() {
+        Message failed = Message.ExtensionReply.failed(1, 2, "IllegalStateException: busy");
+        assertEquals(failed, Wire.decode(Wire.encode(failed)));
+        RegionSpec replay = new RegionSpec(0, 4096, 4096, Backing.PRIVATE_ANONYMOUS, Set.of(), SourceSpec.zeros(),
+                Prefetch.REPLAY, null, java.nio.file.Path.of("/tmp/touches"), 1, 1, false, false);
+        Message open = new Message.Open(1, 2, replay, false, false);
+        assertEquals(open, Wire.decode(Wire.encode(open)));
+    }
+
+    @Test
+    void anExtensionPayloadLongerThanItsPacketIsRefused() {
+        byte[] good = Wire.encode(new Message.ExtensionEvent(1, "x", new Payload(new byte[8])));
+        // The payload's length field sits just before its 8 bytes: claim more than the packet holds.
+        int lengthAt = good.length - 8 - 4;
+        good[lengthAt] = 0x00;
+        good[lengthAt + 1] = 0x00;
+        good[lengthAt + 2] = 0x01;
+        good[lengthAt + 3] = 0x00;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Wire.decode(good));
+        assertTrue(e.getMessage().contains("bad payload length 256"), e.getMessage());
     }
 
     @Test

@@ -10,7 +10,15 @@ import io.uffd4j.mm.PageRegion;
 import io.uffd4j.mm.Pagemap;
 import io.uffd4j.mm.PagemapScan;
 import io.uffd4j.pager.spi.RegionContext;
+import io.uffd4j.pager.spi.ExtensionProtocol;
 import io.uffd4j.pager.spi.RegionExtension;
+import io.uffd4j.snapshot.Quiesce;
+import io.uffd4j.snapshot.SnapshotEvent;
+import io.uffd4j.snapshot.SnapshotProtocol;
+import io.uffd4j.snapshot.SnapshotReply;
+import io.uffd4j.snapshot.SnapshotReply.RegionState;
+import io.uffd4j.snapshot.SnapshotRequest;
+import io.uffd4j.snapshot.SnapshotResult;
 import io.uffd4j.snapshot.image.ImageHeader;
 import io.uffd4j.snapshot.image.ImageInfo;
 import io.uffd4j.snapshot.image.ImageWriter;
@@ -26,9 +34,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.BitSet;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.Optional;
 
 /**
  * Live snapshots of one lazy region, inside the pager worker (where the region's faults are served,
@@ -45,27 +53,15 @@ import java.util.Map;
  * stays write-protected; once the image is complete, the region moves to the WP_ASYNC descriptor, armed
  * over the whole range, and the pages written meanwhile are carried into the next delta.
  */
-public final class SnapshotExtension implements RegionExtension {
+public final class SnapshotExtension implements RegionExtension<SnapshotRequest, SnapshotReply, SnapshotEvent> {
     private static final System.Logger LOG = System.getLogger(SnapshotExtension.class.getName());
     private static final Modes<WriteProtectMode> PROTECT = Modes.of(WriteProtectMode.WP);
     private static final Modes<WriteProtectMode> UNPROTECT = Modes.none();
 
-    /** Where the region stands. */
-    enum State {
-        /** Registered with the main descriptor, nothing protected. */
-        IDLE,
-        /** A full snapshot is saving pages. */
-        SNAPSHOTTING,
-        /** A full snapshot completed; unwritten pages stay protected, writes are recorded as dirty. */
-        SYNC_TRACKING,
-        /** Registered with the WP_ASYNC descriptor: dirty pages are read with PAGEMAP_SCAN. */
-        ASYNC_TRACKING
-    }
-
     private final RegionContext region;
     private final RegionReaders readers;
     private final Object lock = new Object();
-    private volatile State state = State.IDLE;
+    private volatile RegionState state = RegionState.IDLE;
     private volatile LiveSnapshot active;
     /**
      * Pages that changed since the last image and that PAGEMAP_SCAN will not report: written under the
@@ -73,7 +69,7 @@ public final class SnapshotExtension implements RegionExtension {
      * it completed), or removed. Drained by the next delta, cleared at the next full instant.
      */
     private final AtomicBitSet carried;
-    private String lastImage;
+    private Path lastImage;
     /** The application's pagemap, opened once (PAGEMAP_SCAN at every instant). */
     private final Pagemap pagemap;
 
@@ -85,40 +81,40 @@ public final class SnapshotExtension implements RegionExtension {
     }
 
     @Override
-    public Map<String, String> request(String operation, Map<String, String> args) throws Exception {
-        return switch (operation) {
-            case "full" -> full(args);
-            case "delta" -> delta(args);
-            case "status" -> status();
-            default -> throw new IllegalArgumentException("unknown snapshot operation " + operation);
+    public ExtensionProtocol<SnapshotRequest, SnapshotReply, SnapshotEvent> protocol() {
+        return SnapshotProtocol.PROTOCOL;
+    }
+
+    @Override
+    public SnapshotReply request(SnapshotRequest request) throws Exception {
+        return switch (request) {
+            case SnapshotRequest.Full f -> full(f);
+            case SnapshotRequest.Delta d -> delta(d);
+            case SnapshotRequest.Status s -> status();
         };
     }
 
-    private Map<String, String> status() {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("state", state.name());
-        m.put("lastImage", lastImage == null ? "" : lastImage);
+    private SnapshotReply.Status status() {
+        Optional<Path> last = Optional.ofNullable(lastImage);
         LiveSnapshot snap = active;
-        if (snap != null) {
-            SnapshotStats st = snap.stats();
-            m.put("pages", Long.toString(st.pages()));
-            m.put("saved", Long.toString(st.savedByFault() + st.savedBySaver() + st.zeroAtInstant()));
-            m.put("savedByFault", Long.toString(st.savedByFault()));
-            m.put("deferredFaults", Long.toString(st.deferredFaults()));
+        if (snap == null) {
+            return new SnapshotReply.Status(state, last, 0, 0, 0, 0);
         }
-        return m;
+        SnapshotStats st = snap.stats();
+        return new SnapshotReply.Status(state, last, st.pages(), st.savedByFault() + st.savedBySaver() + st.zeroAtInstant(),
+                st.savedByFault(), st.deferredFaults());
     }
 
     // ---- full snapshots --------------------------------------------------------------------------
 
-    private Map<String, String> full(Map<String, String> args) throws IOException {
-        Path target = Path.of(required(args, "path"));
-        long buffer = Long.parseLong(args.getOrDefault("bufferBytes", Long.toString(64L << 20)));
-        int run = Integer.parseInt(args.getOrDefault("runPages", "64"));
-        boolean stop = Quiescing.of(args).stops();
+    private SnapshotReply.InstantTaken full(SnapshotRequest.Full request) throws IOException {
+        Path target = request.target();
+        long buffer = request.bufferBytes();
+        int run = request.runPages();
+        boolean stop = request.quiesce() == Quiesce.STOP_PROCESS;
         boolean track = region.trackingUserfaultfd().isPresent();
         synchronized (lock) {
-            if (state == State.SNAPSHOTTING) {
+            if (state == RegionState.SNAPSHOTTING) {
                 throw new IllegalStateException("a snapshot of this region is already in progress");
             }
             ImageWriter image = ImageWriter.create(target, ImageHeader.full(region.length(), (int) region.pageSize()));
@@ -131,7 +127,7 @@ public final class SnapshotExtension implements RegionExtension {
                 image.abort();
                 throw e;
             }
-            State before = state;
+            RegionState before = state;
             region.handleWriteProtectFaults(this);
             region.protectFills(true);
             long pause;
@@ -144,13 +140,13 @@ public final class SnapshotExtension implements RegionExtension {
                 }
                 stopped = System.nanoTime() - t0;
                 try {
-                    if (before == State.ASYNC_TRACKING) {
+                    if (before == RegionState.ASYNC_TRACKING) {
                         switchRegistration(trackingUffd(), region.userfaultfd());
                     }
                     switched = System.nanoTime() - t0 - stopped;
                     carried.clear();
                     active = snap;
-                    state = State.SNAPSHOTTING;
+                    state = RegionState.SNAPSHOTTING;
                     snap.arm(this::presentPages);
                 } finally {
                     if (stop) {
@@ -160,7 +156,7 @@ public final class SnapshotExtension implements RegionExtension {
                 pause = System.nanoTime() - t0;
             } catch (IOException | RuntimeException e) {
                 active = null;
-                state = State.IDLE;
+                state = RegionState.IDLE;
                 region.handleWriteProtectFaults(null);
                 region.protectFills(false);
                 snap.close();
@@ -169,14 +165,8 @@ public final class SnapshotExtension implements RegionExtension {
             }
             snap.start();
             snap.completion().whenComplete((info, failure) -> fullDone(snap, target, info, failure));
-            Map<String, String> reply = new LinkedHashMap<>();
-            reply.put("instantMillis", Long.toString(System.currentTimeMillis()));
-            reply.put("pauseNanos", Long.toString(pause));
-            reply.put("armNanos", Long.toString(snap.stats().armNanos()));
-            reply.put("stopNanos", Long.toString(stopped));
-            reply.put("scanNanos", Long.toString(snap.scanNanos()));
-            reply.put("switchNanos", Long.toString(switched));
-            return reply;
+            return new SnapshotReply.InstantTaken(Instant.now(), Duration.ofNanos(pause), Duration.ofNanos(stopped),
+                    Duration.ofNanos(switched), Duration.ofNanos(snap.stats().armNanos()), Duration.ofNanos(snap.scanNanos()));
         }
     }
 
@@ -189,33 +179,33 @@ public final class SnapshotExtension implements RegionExtension {
             synchronized (lock) {
                 active = null;
                 if (failure != null) {
-                    state = State.IDLE;
+                    state = RegionState.IDLE;
                     region.handleWriteProtectFaults(null);
                     region.protectFills(false);
-                    region.post("failed", Map.of("path", target.toString(), "reason", String.valueOf(
+                    region.post(SnapshotProtocol.PROTOCOL, new SnapshotEvent.Failed(target, String.valueOf(
                             failure.getMessage() != null ? failure.getMessage() : failure)));
                     return;
                 }
-                lastImage = target.toString();
-                Map<String, String> done = describe(info, stats);
-                done.put("timeline", timeline);
+                lastImage = target;
                 if (region.trackingUserfaultfd().isEmpty()) {
-                    state = State.IDLE;
+                    state = RegionState.IDLE;
                     region.handleWriteProtectFaults(null);
                     region.protectFills(false);
-                    region.post("done", done);
+                    region.post(SnapshotProtocol.PROTOCOL, new SnapshotEvent.Done(describe(info, stats, timeline, 0),
+                            SnapshotEvent.Tracking.NOT_REQUESTED, ""));
                     return;
                 }
-                state = State.SYNC_TRACKING;
+                state = RegionState.SYNC_TRACKING;
+                SnapshotEvent.Done done;
                 try {
                     long pause = startAsyncTracking();
-                    done.put("tracking", "on");
-                    done.put("trackingPauseNanos", Long.toString(pause));
+                    done = new SnapshotEvent.Done(describe(info, stats, timeline, pause), SnapshotEvent.Tracking.ON, "");
                 } catch (RuntimeException e) {
                     LOG.log(System.Logger.Level.ERROR, "could not start dirty tracking", e);
-                    done.put("tracking", "failed: " + e.getMessage());
+                    done = new SnapshotEvent.Done(describe(info, stats, timeline, 0), SnapshotEvent.Tracking.FAILED,
+                            String.valueOf(e.getMessage()));
                 }
-                region.post("done", done);
+                region.post(SnapshotProtocol.PROTOCOL, done);
             }
         });
     }
@@ -233,7 +223,7 @@ public final class SnapshotExtension implements RegionExtension {
             Resolver r = trackingUffd().resolver();
             r.writeProtect(region.start(), region.length(), PROTECT);
             r.progress().orThrow();
-            state = State.ASYNC_TRACKING;
+            state = RegionState.ASYNC_TRACKING;
             region.handleWriteProtectFaults(null);
         } finally {
             ProcessControl.resume(region.applicationPid());
@@ -253,15 +243,15 @@ public final class SnapshotExtension implements RegionExtension {
 
     // ---- deltas ----------------------------------------------------------------------------------
 
-    private Map<String, String> delta(Map<String, String> args) throws IOException {
-        Path target = Path.of(required(args, "path"));
-        Path parentPath = Path.of(args.getOrDefault("parent", lastImage == null ? "" : lastImage));
-        boolean stop = Quiescing.of(args).stops();
+    private SnapshotReply.DeltaWritten delta(SnapshotRequest.Delta request) throws IOException {
+        Path target = request.target();
+        boolean stop = request.quiesce() == Quiesce.STOP_PROCESS;
         synchronized (lock) {
-            if (state != State.ASYNC_TRACKING) {
+            if (state != RegionState.ASYNC_TRACKING || lastImage == null) {
                 throw new IllegalStateException("no dirty tracking since a full snapshot (state " + state
                         + "): take a full snapshot of a region opened with dirtyTracking(true) first");
             }
+            Path parentPath = lastImage;
             ImageInfo parent = SnapshotImage.readInfo(parentPath);
             if (!parentPath.toAbsolutePath().getParent().equals(target.toAbsolutePath().getParent())) {
                 throw new IllegalArgumentException("a delta is written next to its parent (" + parentPath.getParent() + ")");
@@ -302,15 +292,9 @@ public final class SnapshotExtension implements RegionExtension {
             long c0 = System.nanoTime();
             ImageInfo info = image.complete();
             long completeNanos = System.nanoTime() - c0;
-            lastImage = target.toString();
-            Map<String, String> reply = describe(info, null);
-            reply.put("pauseNanos", Long.toString(pause));
-            reply.put("completeNanos", Long.toString(completeNanos));
-            reply.put("scanNanos", Long.toString(t1 - t0));
-            reply.put("presentNanos", Long.toString(t2 - t1));
-            reply.put("copyNanos", Long.toString(pause - (t2 - t0)));
-            reply.put("dirtyPages", Integer.toString(dirtyPages));
-            return reply;
+            lastImage = target;
+            return new SnapshotReply.DeltaWritten(describe(info, null, "", 0), Duration.ofNanos(pause), Duration.ofNanos(t1 - t0),
+                    Duration.ofNanos(t2 - t1), Duration.ofNanos(pause - (t2 - t0)), Duration.ofNanos(completeNanos), dirtyPages);
         }
     }
 
@@ -388,32 +372,14 @@ public final class SnapshotExtension implements RegionExtension {
         }
     }
 
-    private static Map<String, String> describe(ImageInfo info, SnapshotStats stats) {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("path", info.path().toString());
-        m.put("imageId", info.header().imageId().toString());
-        m.put("kind", info.header().kind().name());
-        m.put("dataPages", Long.toString(info.dataPages()));
-        m.put("zeroPages", Long.toString(info.zeroPages()));
-        m.put("inheritedPages", Long.toString(info.inheritedPages()));
-        m.put("fileSize", Long.toString(info.fileSize()));
-        if (stats != null) {
-            m.put("savedByFault", Long.toString(stats.savedByFault()));
-            m.put("savedBySaver", Long.toString(stats.savedBySaver()));
-            m.put("zeroAtInstant", Long.toString(stats.zeroAtInstant()));
-            m.put("deferredFaults", Long.toString(stats.deferredFaults()));
-            m.put("peakBufferBytes", Long.toString(stats.peakBufferBytes()));
-            m.put("totalNanos", Long.toString(stats.totalNanos()));
+    private static SnapshotResult describe(ImageInfo info, SnapshotStats stats, String timeline, long trackingPauseNanos) {
+        if (stats == null) { // a delta: no saver, no buffer
+            return new SnapshotResult(info.path(), info.header().kind(), info.dataPages(), info.zeroPages(),
+                    info.inheritedPages(), info.fileSize(), 0, 0, 0, 0, 0, timeline, trackingPauseNanos);
         }
-        return m;
-    }
-
-    private static String required(Map<String, String> args, String key) {
-        String v = args.get(key);
-        if (v == null || v.isBlank()) {
-            throw new IllegalArgumentException("missing argument " + key);
-        }
-        return v;
+        return new SnapshotResult(info.path(), info.header().kind(), info.dataPages(), info.zeroPages(), info.inheritedPages(),
+                info.fileSize(), stats.savedByFault(), stats.savedBySaver(), stats.deferredFaults(), stats.peakBufferBytes(),
+                stats.totalNanos(), timeline, trackingPauseNanos);
     }
 
     /** Abandons a snapshot in progress and gives the region back to the main descriptor, unprotected. */
@@ -424,14 +390,14 @@ public final class SnapshotExtension implements RegionExtension {
             snap.close();
         }
         synchronized (lock) {
-            if (state == State.ASYNC_TRACKING) {
+            if (state == RegionState.ASYNC_TRACKING) {
                 try {
                     switchRegistration(trackingUffd(), region.userfaultfd());
                 } catch (RuntimeException e) {
                     LOG.log(System.Logger.Level.WARNING, "moving the region back from the tracking descriptor failed", e);
                 }
             }
-            state = State.IDLE;
+            state = RegionState.IDLE;
             region.handleWriteProtectFaults(null);
             region.protectFills(false);
         }
