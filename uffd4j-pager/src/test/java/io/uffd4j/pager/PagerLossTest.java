@@ -40,7 +40,7 @@ class PagerLossTest {
     @ParameterizedTest
     @MethodSource("runs")
     void thePagerIsTakenAwayDuringAFillUnderAGcStorm(PagerLossWorkload.Victim victim, String gc, Backing backing) throws Exception {
-        long seed = Long.getLong("uffd4j.seed", System.nanoTime());
+        long seed = io.uffd4j.testing.Seeds.seed("PagerLossTest");
         ChildRun.Result r = ChildRun.run(gc, List.of("-Xmx256m"), PagerLossWorkload.class,
                 List.of(victim.name(), Long.toString(SIZE), Long.toString(seed), backing.name()), Duration.ofMinutes(4), Duration.ofSeconds(30));
         System.out.println(victim + " " + gc + " " + backing + ": " + r.output().lines().filter(l -> l.startsWith("OK")).findFirst().orElse(r.describe()));
