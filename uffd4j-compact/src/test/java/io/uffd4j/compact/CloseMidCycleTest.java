@@ -14,6 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -40,6 +43,7 @@ class CloseMidCycleTest {
         Map<String, Integer> fdsBefore = descriptors();
         java.util.Set<String> mapsBefore = mappings();
         long threadsBefore = storeThreads();
+        java.util.Set<Thread> storeThreadsBefore = Thread.getAllStackTraces().keySet();
 
         long regionSize = 40L << 20; // not 64 MiB, the size of glibc's per-thread malloc arenas
         StoreConfig config = StoreConfig.builder(regionSize).strategy(strategy)
@@ -55,6 +59,9 @@ class CloseMidCycleTest {
         }
         AtomicReference<Throwable> wrong = new AtomicReference<>();
         AtomicLong verified = new AtomicLong();
+        // Counted down by users' verified reads once the cycle has started: reads during the cycle, not a guessed time.
+        CountDownLatch readsDuringCycle = new CountDownLatch(200);
+        AtomicBoolean cycleStarted = new AtomicBoolean();
         List<Thread> users = new ArrayList<>();
         for (int t = 0; t < 2; t++) {
             int first = 1 + 2 * t;
@@ -67,6 +74,9 @@ class CloseMidCycleTest {
                             throw new AssertionError("record " + i + " read wrong during the cycle");
                         }
                         verified.incrementAndGet();
+                        if (cycleStarted.get()) {
+                            readsDuringCycle.countDown();
+                        }
                         if (i % 7 == 0) {
                             store.put(Content.of(-i, 0, 200));
                         }
@@ -79,7 +89,8 @@ class CloseMidCycleTest {
             }));
         }
         CompactionCycle cycle = store.startCompaction();
-        Thread.sleep(300);
+        cycleStarted.set(true);
+        assertTrue(readsDuringCycle.await(60, TimeUnit.SECONDS), "users read records during the cycle");
         assertFalse(cycle.isDone(), "the cycle is still running when the store closes");
         long before = verified.get();
         store.close();
@@ -100,9 +111,10 @@ class CloseMidCycleTest {
         assertThrows(ClosedException.class, store::startCompaction);
         store.close(); // idempotent
 
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (storeThreads() > threadsBefore && System.nanoTime() < deadline) {
-            Thread.sleep(20);
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("uffd4j-") && !storeThreadsBefore.contains(t)) {
+                t.join(5_000); // the store's threads end after close() returns (a thread cannot join itself)
+            }
         }
         assertEquals(threadsBefore, storeThreads(), "store threads left: " + threadNames());
         assertEquals(fdsBefore, descriptors(), "descriptors");

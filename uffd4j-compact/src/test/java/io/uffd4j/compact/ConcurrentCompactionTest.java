@@ -28,27 +28,24 @@ class ConcurrentCompactionTest {
     @ParameterizedTest(name = "{0}, user assist {1}")
     @MethodSource("cases")
     void usersRunDuringRepeatedCycles(Strategy strategy, boolean userAssist) throws Exception {
-        long seed = Long.getLong("uffd4j.seed", System.nanoTime());
+        long seed = io.uffd4j.testing.Seeds.seed("ConcurrentCompactionTest");
         System.out.println(strategy + " user assist " + userAssist + " seed " + seed);
         StoreConfig config = StoreConfig.builder(64L << 20).strategy(strategy).compactionThreads(2)
                 .userAssist(userAssist).build();
         try (CompactingStore store = CompactingStore.open(config)) {
             StoreWorkload w = new StoreWorkload(store, 3, 1500, seed);
-            StoreWorkload.Result r = w.run(Duration.ofSeconds(4), () -> System.out.println(
+            // Enough work to prove something, however long it takes this machine; the guard only catches a hang.
+            boolean concurrent = strategy.concurrent();
+            StoreWorkload.Result r = w.runUntil(soFar -> soFar.cycles() >= 3 && soFar.ops() > 1000
+                            && (!concurrent || (userAssist ? soFar.producedByUsers() > 0 : soFar.faultsServed() > 0)),
+                    Duration.ofMinutes(2), () -> System.out.println(
                     "progress " + strategy + " ops=" + w.opsSoFar() + " " + store.stats()));
             System.out.println(strategy + ": " + r.ops() + " ops, " + r.cycles() + " cycles, " + r.faultsServed()
                     + " pages produced on fault, " + r.producedByUsers() + " by users, " + r.crossReads() + " cross reads");
-            if (strategy.concurrent()) {
-                if (userAssist) {
-                    assertTrue(r.producedByUsers() > 0, "users produced pages themselves");
-                } else {
-                    assertEquals(0, r.producedByUsers(), "no user assist");
-                    assertTrue(r.faultsServed() > 0, "users faulted");
-                }
+            if (concurrent && !userAssist) {
+                assertEquals(0, r.producedByUsers(), "no user assist");
             }
-            assertTrue(r.cycles() >= 3, "at least a few cycles ran: " + r.cycles());
-            assertTrue(r.ops() > 1000, "users made progress: " + r.ops());
-            assertEquals(0, r.handlerFailures(), "fault handler failures (seed " + seed + ")");
+            assertEquals(0, r.handlerFailures(), "fault handler failures, " + io.uffd4j.testing.Seeds.rerun(seed));
             for (CycleReport c : r.reports()) {
                 assertTrue(c.completed());
             }

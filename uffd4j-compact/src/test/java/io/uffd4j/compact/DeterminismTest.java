@@ -26,7 +26,7 @@ class DeterminismTest {
     @ParameterizedTest
     @ValueSource(doubles = {1.0, 0.6, 0.0})
     void everyStrategyBuildsTheSameStore(double keepThreshold) throws Exception {
-        long seed = Long.getLong("uffd4j.seed", System.nanoTime());
+        long seed = io.uffd4j.testing.Seeds.seed("DeterminismTest");
         System.out.println("threshold " + keepThreshold + " seed " + seed);
         Outcome first = null;
         Strategy firstStrategy = null;

@@ -25,7 +25,7 @@ class GcStormTest {
     @ParameterizedTest
     @FieldSource("COLLECTORS")
     void storeUnderGcStorm(String gc) throws Exception {
-        long seed = Long.getLong("uffd4j.seed", System.nanoTime());
+        long seed = io.uffd4j.testing.Seeds.seed("GcStormTest");
         ChildRun.Result r = ChildRun.run(gc, List.of("-Xmx256m"), StoreWorkload.class,
                 List.of("ALL", "3", Long.toString(seed), "gcstorm"), Duration.ofMinutes(3), Duration.ofSeconds(30));
         r.output().lines().filter(l -> l.startsWith("OK")).forEach(l -> System.out.println(gc + ": " + l));

@@ -8,10 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Predicate;
 
 /**
  * Random put / update / free / read from several threads while compaction cycles run back to back.
@@ -65,31 +67,60 @@ public final class StoreWorkload {
         return 4000 + r.nextInt(40_000);
     }
 
-    /** Runs the workload for {@code duration} with cycles back to back; verifies everything at the end. */
+    /**
+     * Runs the workload for {@code duration} with cycles back to back; verifies everything at the end. For
+     * the GC-storm children, whose point is a storm of a given length.
+     */
     public Result run(Duration duration, Runnable progress) throws Exception {
+        long end = System.nanoTime() + duration.toNanos();
+        return run(soFar -> System.nanoTime() - end >= 0, null, progress);
+    }
+
+    /**
+     * Runs cycles back to back until {@code enough} holds of the work done so far (checked after each
+     * cycle), then verifies everything. {@code hangGuard} only fails a run that never gets there; it
+     * does not depend on how fast the machine is.
+     */
+    public Result runUntil(Predicate<Result> enough, Duration hangGuard, Runnable progress) throws Exception {
+        return run(enough, hangGuard, progress);
+    }
+
+    private Result run(Predicate<Result> enough, Duration hangGuard, Runnable progress) throws Exception {
         List<Thread> workers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             int index = t;
             workers.add(Thread.ofPlatform().name("workload-" + t).start(() -> work(index)));
         }
         List<CycleReport> reports = new ArrayList<>();
-        long end = System.nanoTime() + duration.toNanos();
-        long nextProgress = System.nanoTime();
+        long started = System.nanoTime();
+        long nextProgress = started;
         Random pause = new Random(seed);
-        while (System.nanoTime() < end && failure == null) {
+        boolean overdue = false;
+        while (failure == null && !enough.test(soFar(reports))) {
+            if (hangGuard != null && System.nanoTime() - started > hangGuard.toNanos()) {
+                overdue = true;
+                break;
+            }
             CompactionCycle cycle = store.startCompaction();
-            while (!cycle.isDone() && failure == null) {
-                Thread.sleep(1);
-                if (progress != null && System.nanoTime() > nextProgress) {
-                    progress.run();
-                    nextProgress = System.nanoTime() + 1_000_000_000L;
+            CycleReport r = null;
+            while (r == null && failure == null) {
+                try {
+                    r = cycle.await(Duration.ofMillis(250)); // wakes for progress lines and a user's failure
+                } catch (TimeoutException stillRunning) {
+                    if (progress != null && System.nanoTime() > nextProgress) {
+                        progress.run();
+                        nextProgress = System.nanoTime() + 1_000_000_000L;
+                    }
                 }
             }
-            CycleReport r = cycle.await();
+            if (r == null) {
+                r = cycle.await();
+            }
             if (!r.errors().isEmpty()) {
                 throw new AssertionError("cycle " + r.cycle() + " reported errors: " + r.errors());
             }
             reports.add(r);
+            // A seeded gap between cycles, so users also run with no cycle in progress (the point, not a wait).
             Thread.sleep(pause.nextInt(20));
             if (progress != null && System.nanoTime() > nextProgress) {
                 progress.run();
@@ -103,10 +134,17 @@ public final class StoreWorkload {
         if (failure != null) {
             throw new AssertionError("workload failed (seed " + seed + ")", failure);
         }
+        if (overdue) {
+            throw new AssertionError("not done within " + hangGuard + " (seed " + seed + "): " + soFar(reports));
+        }
         verifyAll();
         CycleReport last = store.compact();
         reports.add(last);
         verifyAll();
+        return soFar(reports);
+    }
+
+    private Result soFar(List<CycleReport> reports) {
         long faults = 0;
         long byUsers = 0;
         for (CycleReport r : reports) {
@@ -114,7 +152,7 @@ public final class StoreWorkload {
             byUsers += r.pages().byUsers();
         }
         return new Result(ops.get(), reads.get(), crossReads.get(), puts.get(), updates.get(), frees.get(),
-                reports.size(), faults, byUsers, store.handlerFailures(), reports);
+                reports.size(), faults, byUsers, store.handlerFailures(), List.copyOf(reports));
     }
 
     public long opsSoFar() {

@@ -53,7 +53,7 @@ class AlignmentPropertyTest {
     static final int PAGES = 64;
 
     static long seed() {
-        long seed = Long.getLong("uffd4j.seed", System.nanoTime());
+        long seed = io.uffd4j.testing.Seeds.seed("AlignmentPropertyTest");
         System.out.println("AlignmentPropertyTest seed=" + seed + " (rerun with -Duffd4j.seed=" + seed + ")");
         return seed;
     }

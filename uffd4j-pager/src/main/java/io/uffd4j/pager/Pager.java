@@ -166,7 +166,11 @@ public final class Pager implements AutoCloseable {
                     + (Files.exists(socket) ? "" : " (no such file: is ./uffd4j pager running with --socket " + socket + "?)"), e);
         }
         Pager p = new Pager(new Channel(connection), null, null);
-        p.awaitHello();
+        try {
+            p.awaitHello();
+        } catch (PagerException e) {
+            throw new PagerException("cannot connect to the pager at " + socket + ": " + e.getMessage(), e);
+        }
         return p;
     }
 
@@ -193,9 +197,13 @@ public final class Pager implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PagerException("interrupted while connecting to the pager");
-        } catch (ExecutionException | TimeoutException e) {
+        } catch (ExecutionException e) {
             channel.close();
-            throw new PagerException("the pager did not greet within 60 s: " + e);
+            // The read loop ended before a greeting: the peer hung up or spoke another protocol.
+            throw new PagerException("no greeting from the pager: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            channel.close();
+            throw new PagerException("the pager did not greet within 60 s");
         }
     }
 
@@ -243,7 +251,7 @@ public final class Pager implements AutoCloseable {
         CompletableFuture<Message> reply = new CompletableFuture<>();
         opening.put(token, reply);
         try {
-            channel.send(new Message.Open(token, 0, request.spec(), false, false), fds);
+            sendOrFail(new Message.Open(token, 0, request.spec(), false, false), fds);
             Message m = reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return switch (m) {
                 case Message.Opened o -> o.regionId();
@@ -283,7 +291,19 @@ public final class Pager implements AutoCloseable {
 
     void send(Message m) {
         requireAlive("send");
-        channel.send(m);
+        sendOrFail(m);
+    }
+
+    /**
+     * Sends, or throws a PagerException: between the pager's death and the read loop noticing it, the
+     * socket's own error (EPIPE) would otherwise reach the caller.
+     */
+    private void sendOrFail(Message m, int... fds) {
+        try {
+            channel.send(m, fds);
+        } catch (io.uffd4j.error.UffdException e) {
+            throw new PagerException("cannot reach the pager: " + e.getMessage() + logHint(), e);
+        }
     }
 
     void forget(long regionId) {

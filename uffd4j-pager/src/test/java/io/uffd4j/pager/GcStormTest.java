@@ -24,7 +24,7 @@ class GcStormTest {
     @FieldSource("COLLECTORS")
     void eightThreadsOnALazyRegionUnderGcStorm(String gc) throws Exception {
         String prefetch = gc.contains("ZGC") ? "SEQUENTIAL" : "NONE"; // demand-only faults, and faults racing background fill
-        long seed = Long.getLong("uffd4j.seed", System.nanoTime());
+        long seed = io.uffd4j.testing.Seeds.seed("GcStormTest");
         ChildRun.Result r = ChildRun.run(gc, List.of("-Xmx256m"), GcStormWorkload.class,
                 List.of(Long.toString(SIZE), "8", prefetch, Long.toString(seed)), Duration.ofMinutes(8), Duration.ofSeconds(45));
         System.out.println(gc + ": " + r.output().lines().filter(l -> l.startsWith("OK")).findFirst().orElse(r.describe()));

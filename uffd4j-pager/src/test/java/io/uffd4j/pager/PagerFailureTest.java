@@ -3,6 +3,7 @@ package io.uffd4j.pager;
 import io.uffd4j.pager.source.Checksums;
 import io.uffd4j.pager.source.GeneratorSource;
 import io.uffd4j.pager.source.SourceSpec;
+import io.uffd4j.testing.Await;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -142,6 +143,7 @@ class PagerFailureTest {
             MemorySegment m = r.segment();
             List<Throwable> errors = new CopyOnWriteArrayList<>();
             List<Thread> readers = new ArrayList<>();
+            java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
             for (int t = 0; t < 4; t++) {
                 long tseed = seed + t;
                 readers.add(Thread.ofPlatform().start(() -> {
@@ -153,6 +155,7 @@ class PagerFailureTest {
                             if (m.get(JAVA_LONG, o) != Verify.expected(seed, size, o)) {
                                 throw new AssertionError("wrong word at " + o);
                             }
+                            reads.incrementAndGet();
                             if ((i & 7) == 0) {
                                 m.set(JAVA_LONG, p * PAGE, ~p); // written pages must survive the restarts
                             }
@@ -163,10 +166,18 @@ class PagerFailureTest {
                 }));
             }
             int kills = 0;
+            long killed = -1;
             for (int k = 0; k < 2; k++) {
-                Thread.sleep(400);
+                // Kill a worker that is serving readers: after some reads since the last kill, by a new worker.
+                long readsBefore = reads.get();
+                long previous = killed;
+                Await.until(() -> reads.get() >= readsBefore + 200 && pager.workerPid() > 0 && pager.workerPid() != previous
+                                || !errors.isEmpty() || readers.stream().noneMatch(Thread::isAlive),
+                        Duration.ofMinutes(2), () -> "readers made " + (reads.get() - readsBefore) + " reads, worker "
+                                + pager.workerPid());
                 long worker = pager.workerPid();
-                if (worker > 0) {
+                if (worker > 0 && readers.stream().anyMatch(Thread::isAlive)) {
+                    killed = worker;
                     new ProcessBuilder("kill", "-9", Long.toString(worker)).start().waitFor();
                     kills++;
                     System.out.println("killed worker " + worker);

@@ -3,6 +3,7 @@ package io.uffd4j.snapshot;
 import io.uffd4j.pager.LazyRegion;
 import io.uffd4j.pager.Pager;
 import io.uffd4j.pager.source.SourceSpec;
+import io.uffd4j.testing.Await;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -27,7 +29,7 @@ class SnapshotFailureTest {
     static final int PAGES = 16384;
 
     private static SnapshotWorkload.Config config(Path dir) {
-        return new SnapshotWorkload.Config(PAGES, 4, 0, new SplittableRandom().nextLong(), false, false, 64 * 1024, dir);
+        return new SnapshotWorkload.Config(PAGES, 4, 0, io.uffd4j.testing.Seeds.seed("SnapshotFailureTest"), false, false, 64 * 1024, dir);
     }
 
     private static LazyRegion open(Pager pager) {
@@ -39,8 +41,9 @@ class SnapshotFailureTest {
     private static void regionUnaffected(Snapshotter snapshots, io.uffd4j.snapshot.verify.StampedWriters writers, SnapshotWorkload.Config c,
                                          Path good) throws Exception {
         long before = writers.writes();
-        Thread.sleep(300);
-        assertTrue(writers.writes() > before, "writers stopped making progress after the failed snapshot");
+        Await.until(() -> writers.writes() > before + PAGES, Duration.ofSeconds(60),
+                () -> "writers stopped making progress after the failed snapshot: " + writers.writes() + " writes, "
+                        + before + " at the failure");
         TakenSnapshot s = snapshots.full(good);
         s.completion().get(60, TimeUnit.SECONDS);
         writers.close();
@@ -53,7 +56,7 @@ class SnapshotFailureTest {
         try (Pager pager = Pager.launch(); LazyRegion region = open(pager);
              io.uffd4j.snapshot.verify.StampedWriters writers = new io.uffd4j.snapshot.verify.StampedWriters(region.segment(), SnapshotWorkload.layout(c))) {
             Snapshotter snapshots = Snapshotter.of(region);
-            Thread.sleep(200);
+            stamped(writers, PAGES); // a snapshot with data to save, so the worker dies mid-way
             Path target = dir.resolve("killed.u4snap");
             TakenSnapshot s = snapshots.full(target, Snapshotter.Options.defaults().withBuffer(64 * 1024));
             long worker = pager.workerPid();
@@ -89,7 +92,7 @@ class SnapshotFailureTest {
         try (Pager pager = Pager.launch(); LazyRegion region = open(pager);
              io.uffd4j.snapshot.verify.StampedWriters writers = new io.uffd4j.snapshot.verify.StampedWriters(region.segment(), SnapshotWorkload.layout(c))) {
             Snapshotter snapshots = Snapshotter.of(region);
-            Thread.sleep(300);   // every page stamped: 64 MiB of data for a 4 MiB disk
+            stamped(writers, 2L * PAGES);   // most of the 16384 pages stamped: far more data than the 4 MiB disk holds
             Path target = small.resolve("full.u4snap");
             TakenSnapshot s = snapshots.full(target);
             ExecutionException e = assertThrows(ExecutionException.class, () -> s.completion().get(60, TimeUnit.SECONDS));
@@ -100,6 +103,12 @@ class SnapshotFailureTest {
         } finally {
             new ProcessBuilder("umount", small.toString()).start().waitFor();
         }
+    }
+
+    /** Waits until the writers made {@code writes} writes (random pages: 2 x PAGES stamps about 86 % of them). */
+    private static void stamped(io.uffd4j.snapshot.verify.StampedWriters writers, long writes) {
+        Await.until(() -> writers.writes() >= writes, Duration.ofSeconds(60),
+                () -> "the writers made only " + writers.writes() + " writes");
     }
 
     private static boolean mountTmpfs(Path at, String size) throws IOException, InterruptedException {

@@ -26,7 +26,7 @@ class SnapshotGcStormTest {
     @ParameterizedTest
     @FieldSource("COLLECTORS")
     void snapshotsUnderGcStorm(String gc, @TempDir Path dir) throws Exception {
-        long seed = new SplittableRandom().nextLong();
+        long seed = io.uffd4j.testing.Seeds.seed("SnapshotGcStormTest");
         ChildRun.Result r = ChildRun.run(gc, List.of("-Xmx256m"), SnapshotWorkload.class,
                 List.of("16384", "4", "3", Long.toString(seed), "true", "false", Long.toString(1L << 20), dir.toString()),
                 Duration.ofMinutes(4), Duration.ofSeconds(40));

@@ -6,6 +6,7 @@ import io.uffd4j.pager.Pager;
 import io.uffd4j.pager.source.SourceSpec;
 import io.uffd4j.snapshot.image.SnapshotChain;
 import io.uffd4j.snapshot.verify.StampedWriters;
+import io.uffd4j.testing.Await;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -13,6 +14,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -77,7 +79,7 @@ public final class SnapshotWorkload {
                 }
             });
             try {
-                takeSnapshots(region, c, report, images);
+                takeSnapshots(region, c, report, images, () -> activity(writers, gcs, c));
             } catch (Throwable t) {
                 System.out.println("FAILED: " + t);
                 t.printStackTrace(System.out);
@@ -98,10 +100,24 @@ public final class SnapshotWorkload {
         return "OK " + report + "writes " + writes + ", gcs " + gcs.collections();
     }
 
-    private static void takeSnapshots(LazyRegion region, Config c, StringBuilder report, List<Path> images) throws Exception {
+    /**
+     * Between two images: enough writes that the next image has something to prove and, under a GC storm,
+     * enough collections while they run; counted, so the same on a slow machine as on a fast one.
+     */
+    private static void activity(StampedWriters writers, GcStorm gcs, Config c) {
+        long writes0 = writers.writes();
+        long gcs0 = gcs.collections();
+        // Slow writers: about what they write in 200 ms, most pages written at most once between images.
+        long wanted = c.writerPauseNanos() > 0 ? 4096 : 8L * c.dataPages();
+        Await.until(() -> writers.writes() - writes0 >= wanted && (!c.gcStorm() || gcs.collections() - gcs0 >= 100),
+                Duration.ofMinutes(2), () -> "writers made " + (writers.writes() - writes0) + " of " + wanted
+                        + " writes, " + (gcs.collections() - gcs0) + " collections");
+    }
+
+    private static void takeSnapshots(LazyRegion region, Config c, StringBuilder report, List<Path> images,
+                                      Runnable activity) throws Exception {
         Snapshotter snapshots = Snapshotter.of(region);
-        long hold = c.gcStorm() ? 1000 : 200;   // under a GC storm, let it rage between snapshots
-        sleep(hold);
+        activity.run();
         Path full = c.dir().resolve("s0.u4snap");
         TakenSnapshot s = snapshots.full(full, Snapshotter.Options.defaults().withBuffer(c.bufferBytes()));
         SnapshotResult r = s.completion().get(120, TimeUnit.SECONDS);
@@ -111,14 +127,14 @@ public final class SnapshotWorkload {
                 s.pause().toNanos() / 1e6, r.dataPages(), r.zeroPages(), r.savedByFault(), r.deferredFaults(),
                 r.peakBufferBytes() >> 10));
         for (int d = 1; d <= c.deltas(); d++) {
-            sleep(hold);
+            activity.run();
             Path delta = c.dir().resolve("s" + d + ".u4snap");
             TakenSnapshot ds = snapshots.delta(delta);
             SnapshotResult dr = ds.completion().join();
             images.add(delta);
             report.append(String.format("delta %d: pause %.2f ms, %d pages; ", d, ds.pause().toNanos() / 1e6, dr.dataPages()));
         }
-        sleep(100);
+        activity.run(); // writes after the last image, which it must not contain
     }
 
     static StampedWriters.Layout layout(Config c) {

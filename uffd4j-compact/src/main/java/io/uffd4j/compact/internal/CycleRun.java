@@ -23,7 +23,7 @@ public final class CycleRun {
     private static final long STUCK_WARNING_NANOS = 10_000_000_000L;
     private static final System.Logger LOG = System.getLogger(CycleRun.class.getName());
 
-    private final StoreEngine store;
+    private final CycleControl store;
     final Cycle cycle;
     private final CompletableFuture<CycleReport> result = new CompletableFuture<>();
     private final List<String> errors = Collections.synchronizedList(new ArrayList<>());
@@ -40,7 +40,7 @@ public final class CycleRun {
     private Thread thread;
     private volatile long compactorNanos;
 
-    CycleRun(StoreEngine store, Cycle cycle, long pauseStart) {
+    CycleRun(CycleControl store, Cycle cycle, long pauseStart) {
         this.store = store;
         this.cycle = cycle;
         this.pauseStart = pauseStart;

@@ -71,7 +71,7 @@ class WireTest {
 
     @Test
     void corruptedTruncatedAndRandomPacketsAreRefusedCleanly() {
-        long seed = Long.getLong("uffd4j.seed", System.nanoTime());
+        long seed = io.uffd4j.testing.Seeds.seed("WireTest");
         Random rnd = new Random(seed);
         int refused = 0;
         int decoded = 0;

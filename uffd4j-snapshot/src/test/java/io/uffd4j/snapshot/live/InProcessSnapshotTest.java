@@ -48,7 +48,7 @@ class InProcessSnapshotTest {
     void imageEqualsMemoryAtTheInstant(long bufferBytes, @TempDir Path dir) throws Exception {
         int pages = 8192;
         long size = pages * PAGE;
-        long seed = new SplittableRandom().nextLong();
+        long seed = io.uffd4j.testing.Seeds.seed("InProcessSnapshotTest");
         AtomicLong sequence = new AtomicLong();
         ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
         long[] lastStampBeforeInstant = new long[pages];
@@ -103,7 +103,9 @@ class InProcessSnapshotTest {
                         }
                     });
                 }
-                Thread.sleep(200);
+                // Some history before the instant: every writer has stamped pages (not a guessed time).
+                io.uffd4j.testing.Await.until(() -> sequence.get() >= 4L * pages, java.time.Duration.ofSeconds(60),
+                        () -> "writers stamped only " + sequence.get() + " times");
                 Path file = dir.resolve("live.u4snap");
                 ImageWriter image = ImageWriter.create(file, ImageHeader.full(size, (int) PAGE));
                 long base = region.address();
@@ -138,17 +140,18 @@ class InProcessSnapshotTest {
                 }
                 // The saver is held: writers must hit unsaved pages and be saved copy-on-write. With the small
                 // buffer the sink is held too, so the 16 slots fill and further writers are throttled.
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 int copyOnWriteWanted = small ? 4 : 100;   // 16 slots, 4 reserved for faults while the saver holds the rest
-                while ((snap.stats().savedByFault() < copyOnWriteWanted || (small && snap.stats().deferredFaults() < 1))
-                        && System.nanoTime() < deadline) {
-                    Thread.sleep(5);
-                }
+                // No assertion here: the saver and sink are released either way, and the checks below say what was missing.
+                io.uffd4j.testing.Await.poll(() -> snap.stats().savedByFault() >= copyOnWriteWanted
+                        && (!small || snap.stats().deferredFaults() >= 1), java.time.Duration.ofSeconds(30));
                 System.out.println("released at " + snap.stats());
                 sinkMayRun.countDown();
                 saverMayRun.countDown();
                 ImageInfo info = snap.completion().get(60, TimeUnit.SECONDS);
-                Thread.sleep(50);
+                // Writes after the snapshot completed must not reach the image: let some happen.
+                long atCompletion = sequence.get();
+                io.uffd4j.testing.Await.until(() -> sequence.get() > atCompletion + 100, java.time.Duration.ofSeconds(30),
+                        () -> "writers stopped after the snapshot completed");
                 stop.set(true);
                 for (Thread t : writers) {
                     t.join();
