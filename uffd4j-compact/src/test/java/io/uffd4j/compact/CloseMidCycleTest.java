@@ -45,7 +45,9 @@ class CloseMidCycleTest {
         long threadsBefore = storeThreads();
         java.util.Set<Thread> storeThreadsBefore = Thread.getAllStackTraces().keySet();
 
-        long regionSize = 40L << 20; // not 64 MiB, the size of glibc's per-thread malloc arenas
+        // Not 64 MiB (glibc's per-thread malloc arenas), and not a whole number of MiB: the Java heap grows by
+        // whole regions of 1 to 32 MiB, so a heap mapping could otherwise pass for a region left behind.
+        long regionSize = (40L << 20) + (64L << 10);
         StoreConfig config = StoreConfig.builder(regionSize).strategy(strategy)
                 .pacePerPage(Duration.ofMillis(1)).build(); // a cycle of thousands of pages lasts seconds
         CompactingStore store = CompactingStore.open(config);
