@@ -8,6 +8,7 @@ module io.uffd4j.bench {
     requires io.uffd4j.snapshot;
     requires io.uffd4j.compact;
     requires HdrHistogram;
+    requires io.uffd4j.cli.options;
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
     requires org.knowm.xchart;

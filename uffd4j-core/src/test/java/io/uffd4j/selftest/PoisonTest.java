@@ -13,7 +13,8 @@ import io.uffd4j.mm.Mapping;
 import io.uffd4j.mm.PageSizes;
 import io.uffd4j.serve.FaultServer;
 import io.uffd4j.serve.GuardedMemory;
-import io.uffd4j.internal.ChildRun;
+import io.uffd4j.internal.ChildJvm;
+import io.uffd4j.testkit.ChildRun;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Test;
 
@@ -82,7 +83,7 @@ class PoisonTest {
 
     @Test
     void rawReadOfAPoisonedPageIsAnInternalErrorInAChildJvm() throws Exception {
-        ChildRun.Result r = ChildRun.run(null, List.of("-Xmx64m"), PoisonedRawReadChild.class, List.of(),
+        ChildRun.Result r = ChildRun.run(ChildJvm::command, null, List.of("-Xmx64m"), PoisonedRawReadChild.class, List.of(),
                 Duration.ofSeconds(60));
         System.out.println(r.output());
         assertFalse(r.timedOut(), r::describe);

@@ -1,6 +1,6 @@
 package io.uffd4j.serve;
 
-import io.uffd4j.internal.GcStorm;
+import io.uffd4j.testkit.GcStorm;
 import io.uffd4j.Modes;
 import io.uffd4j.RegisterMode;
 import io.uffd4j.Userfaultfd;

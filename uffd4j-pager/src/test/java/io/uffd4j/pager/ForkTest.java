@@ -1,6 +1,7 @@
 package io.uffd4j.pager;
 
-import io.uffd4j.internal.ChildRun;
+import io.uffd4j.internal.ChildJvm;
+import io.uffd4j.testkit.ChildRun;
 import io.uffd4j.pager.server.ChildProcesses;
 import io.uffd4j.pager.server.PagerSupervisor;
 import org.junit.jupiter.api.Test;
@@ -277,7 +278,7 @@ class ForkTest {
     @Test
     void aJvmLaunchingProcessesWithForkLeavesNothingInTheWorker() throws Exception {
         assumeTrue(Libc0.isRoot(), "FORK events need CAP_SYS_PTRACE");
-        ChildRun.Result r = ChildRun.run(ChildRun.COLLECTORS.get(0), List.of("-Xmx128m", "-Djdk.lang.Process.launchMechanism=FORK"),
+        ChildRun.Result r = ChildRun.run(ChildJvm::command, ChildRun.COLLECTORS.get(0), List.of("-Xmx128m", "-Djdk.lang.Process.launchMechanism=FORK"),
                 ForkLaunchWorkload.class, List.of("200"), Duration.ofMinutes(3));
         System.out.println(r.output().lines().filter(l -> l.startsWith("OK") || l.startsWith("LEAK")).findFirst().orElse(r.describe()));
         assertFalse(r.timedOut(), r::describe);

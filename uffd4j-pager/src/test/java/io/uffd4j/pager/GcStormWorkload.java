@@ -1,6 +1,6 @@
 package io.uffd4j.pager;
 
-import io.uffd4j.internal.GcStorm;
+import io.uffd4j.testkit.GcStorm;
 import io.uffd4j.pager.source.SourceSpec;
 
 import java.lang.foreign.MemorySegment;

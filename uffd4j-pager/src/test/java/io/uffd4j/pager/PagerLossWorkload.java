@@ -1,7 +1,7 @@
 package io.uffd4j.pager;
 
 import io.uffd4j.error.ClosedException;
-import io.uffd4j.internal.GcStorm;
+import io.uffd4j.testkit.GcStorm;
 import io.uffd4j.pager.source.SourceSpec;
 
 import java.lang.foreign.MemorySegment;

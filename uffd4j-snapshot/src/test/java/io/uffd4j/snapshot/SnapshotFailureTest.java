@@ -36,7 +36,7 @@ class SnapshotFailureTest {
     }
 
     /** After a failure: writers still progress, and a fresh full snapshot is exact. */
-    private static void regionUnaffected(Snapshotter snapshots, io.uffd4j.snapshot.verify.StampedWriters writers, SnapshotWorkload.Config c,
+    private static void regionUnaffected(Snapshotter snapshots, io.uffd4j.testkit.StampedWriters writers, SnapshotWorkload.Config c,
                                          Path good) throws Exception {
         long before = writers.writes();
         Thread.sleep(300);
@@ -51,7 +51,7 @@ class SnapshotFailureTest {
     void killingThePagerMidSnapshotLeavesNoCompleteImage(@TempDir Path dir) throws Exception {
         SnapshotWorkload.Config c = config(dir);
         try (Pager pager = Pager.launch(); LazyRegion region = open(pager);
-             io.uffd4j.snapshot.verify.StampedWriters writers = new io.uffd4j.snapshot.verify.StampedWriters(region.segment(), SnapshotWorkload.layout(c))) {
+             io.uffd4j.testkit.StampedWriters writers = new io.uffd4j.testkit.StampedWriters(region.segment(), SnapshotWorkload.layout(c))) {
             Snapshotter snapshots = Snapshotter.of(region);
             Thread.sleep(200);
             Path target = dir.resolve("killed.u4snap");
@@ -71,7 +71,7 @@ class SnapshotFailureTest {
     void unwritableTargetFailsAtOnce(@TempDir Path dir) throws Exception {
         SnapshotWorkload.Config c = config(dir);
         try (Pager pager = Pager.launch(); LazyRegion region = open(pager);
-             io.uffd4j.snapshot.verify.StampedWriters writers = new io.uffd4j.snapshot.verify.StampedWriters(region.segment(), SnapshotWorkload.layout(c))) {
+             io.uffd4j.testkit.StampedWriters writers = new io.uffd4j.testkit.StampedWriters(region.segment(), SnapshotWorkload.layout(c))) {
             Snapshotter snapshots = Snapshotter.of(region);
             SnapshotException e = assertThrows(SnapshotException.class,
                     () -> snapshots.full(Path.of("/proc/uffd4j-cannot-write-here.u4snap")));
@@ -87,7 +87,7 @@ class SnapshotFailureTest {
         Assumptions.assumeTrue(mountTmpfs(small, "4m"), "needs root to mount a 4 MiB tmpfs");
         SnapshotWorkload.Config c = config(dir);
         try (Pager pager = Pager.launch(); LazyRegion region = open(pager);
-             io.uffd4j.snapshot.verify.StampedWriters writers = new io.uffd4j.snapshot.verify.StampedWriters(region.segment(), SnapshotWorkload.layout(c))) {
+             io.uffd4j.testkit.StampedWriters writers = new io.uffd4j.testkit.StampedWriters(region.segment(), SnapshotWorkload.layout(c))) {
             Snapshotter snapshots = Snapshotter.of(region);
             Thread.sleep(300);   // every page stamped: 64 MiB of data for a 4 MiB disk
             Path target = small.resolve("full.u4snap");

@@ -2,7 +2,7 @@ package io.uffd4j.bench.faults;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.uffd4j.pager.cli.options.Refusal;
+import io.uffd4j.cli.options.Refusal;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -149,6 +149,6 @@ public final class FaultBenchCommand implements Callable<Integer> {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
-        System.exit(io.uffd4j.pager.cli.options.CommandLines.configure(new CommandLine(new FaultBenchCommand())).execute(args));
+        System.exit(io.uffd4j.cli.options.CommandLines.configure(new CommandLine(new FaultBenchCommand())).execute(args));
     }
 }

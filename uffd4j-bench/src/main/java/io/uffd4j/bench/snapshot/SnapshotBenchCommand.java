@@ -3,7 +3,7 @@ package io.uffd4j.bench.snapshot;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.uffd4j.bench.support.CProgram;
-import io.uffd4j.pager.cli.options.Refusal;
+import io.uffd4j.cli.options.Refusal;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -210,6 +210,6 @@ public final class SnapshotBenchCommand implements Callable<Integer> {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
-        System.exit(io.uffd4j.pager.cli.options.CommandLines.configure(new CommandLine(new SnapshotBenchCommand())).execute(args));
+        System.exit(io.uffd4j.cli.options.CommandLines.configure(new CommandLine(new SnapshotBenchCommand())).execute(args));
     }
 }

@@ -1,4 +1,4 @@
-package io.uffd4j.pager.cli;
+package io.uffd4j.cli.pager;
 
 import io.uffd4j.ipc.ScratchDirectory;
 import io.uffd4j.pager.Backing;
@@ -34,7 +34,7 @@ public final class LazyRestoreDemo {
             out.printf("writing a %d MiB image to %s%n", megabytes, image);
             writeImage(image, size);
             Checksums.writeChecksumFile(image, 4096);
-            return RestoreCommand.restore(image, Prefetch.SEQUENTIAL, Backing.PRIVATE_ANONYMOUS, null, 2000, false, out);
+            return LazyRestore.restore(image, Prefetch.SEQUENTIAL, Backing.PRIVATE_ANONYMOUS, null, 2000, false, out);
         }
     }
 

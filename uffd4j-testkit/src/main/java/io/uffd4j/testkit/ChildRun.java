@@ -1,5 +1,4 @@
-package io.uffd4j.internal;
-
+package io.uffd4j.testkit;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,8 +11,18 @@ import java.util.concurrent.TimeUnit;
 /**
  * Test support: runs a main class in a child JVM with this JVM's module setup and a chosen collector, with a
  * deadline: a hang is a failure with a thread dump, a crash (hs_err file) is a failure with its log.
+ *
+ * <p>The command line comes from the caller's {@link Launcher}, in practice core's
+ * {@code io.uffd4j.internal.ChildJvm::command}: that is the code the pager starts its processes with, and
+ * the test kit depends on no uffd4j module, so that core's own tests can use it too.
  */
 public final class ChildRun {
+    /** Builds {@code java <this JVM's options> <options> mainClass args}; {@code dropGc}: leave out this JVM's collector choice. */
+    @FunctionalInterface
+    public interface Launcher {
+        List<String> command(List<String> options, boolean dropGc, String mainClass, List<String> args);
+    }
+
     /** The collectors every fault-serving component is stress-tested under. */
     public static final List<String> COLLECTORS = List.of("-XX:+UseG1GC", "-XX:+UseParallelGC", "-XX:+UseZGC");
 
@@ -31,18 +40,18 @@ public final class ChildRun {
 
     private ChildRun() {}
 
-    public static Result run(String gc, List<String> extraJvmOptions, Class<?> main, List<String> args, Duration deadline)
-            throws IOException, InterruptedException {
-        return run(gc, extraJvmOptions, main, args, deadline, null);
+    public static Result run(Launcher launcher, String gc, List<String> extraJvmOptions, Class<?> main, List<String> args,
+                             Duration deadline) throws IOException, InterruptedException {
+        return run(launcher, gc, extraJvmOptions, main, args, deadline, null);
     }
 
     /**
-     * Like {@link #run(String, List, Class, List, Duration)}, and also a hang when the output has not
+     * Like {@link #run(Launcher, String, List, Class, List, Duration)}, and also a hang when the output has not
      * grown for {@code stall} (the child prints progress lines): a stuck process is caught long
      * before the overall deadline.
      */
-    public static Result run(String gc, List<String> extraJvmOptions, Class<?> main, List<String> args, Duration deadline,
-                             Duration stall) throws IOException, InterruptedException {
+    public static Result run(Launcher launcher, String gc, List<String> extraJvmOptions, Class<?> main, List<String> args,
+                             Duration deadline, Duration stall) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("uffd4j-child");
         Path out = dir.resolve("out.txt");
         List<String> opts = new ArrayList<>();
@@ -52,7 +61,7 @@ public final class ChildRun {
         opts.add("-XX:ErrorFile=" + dir.resolve("hs_err_pid%p.log"));
         opts.add("-XX:-CreateCoredumpOnCrash");
         opts.addAll(extraJvmOptions);
-        List<String> cmd = ChildJvm.command(opts, gc != null, main.getName(), args);
+        List<String> cmd = launcher.command(opts, gc != null, main.getName(), args);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         long end = System.nanoTime() + deadline.toNanos();
         long lastSize = -1;
@@ -82,7 +91,9 @@ public final class ChildRun {
         if (hsErr != null) {
             output += "\n--- " + hsErr + " ---\n" + Files.readString(hsErr);
         } else {
-            io.uffd4j.ipc.ScratchDirectory.delete(dir); // everything is in the result; a crash's files stay for diagnosis
+            // Everything is in the result; a crash's files stay for diagnosis.
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(dir);
         }
         return new Result(done ? p.exitValue() : -1, output, !done, dump, hsErr);
     }

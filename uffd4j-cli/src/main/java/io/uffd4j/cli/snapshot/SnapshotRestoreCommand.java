@@ -1,11 +1,11 @@
-package io.uffd4j.snapshot.cli;
+package io.uffd4j.cli.snapshot;
 
 import io.uffd4j.mm.RegionReader;
 import io.uffd4j.pager.Backing;
 import io.uffd4j.pager.Prefetch;
-import io.uffd4j.pager.cli.RestoreCommand;
-import io.uffd4j.pager.cli.options.CommandLines;
-import io.uffd4j.pager.cli.options.Refusal;
+import io.uffd4j.cli.pager.LazyRestore;
+import io.uffd4j.cli.options.CommandLines;
+import io.uffd4j.cli.options.Refusal;
 import io.uffd4j.snapshot.SnapshotImageSource;
 import io.uffd4j.snapshot.image.CorruptImageException;
 import io.uffd4j.snapshot.image.ImageFormat;
@@ -58,13 +58,13 @@ public final class SnapshotRestoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Refusal check = Refusal.of(spec);
-        RestoreCommand.checkOptions(check, prefetch, socket, touchesPerSecond);
-        RestoreCommand.checkRawImage(check, image);
+        LazyRestore.checkOptions(check, prefetch, socket, touchesPerSecond);
+        LazyRestore.checkRawImage(check, image);
         if (ImageFormat.isSnapshotFile(image)) {
             checkSnapshot(check, image);
         }
         boolean ok = restore(image, prefetch, backing, socket, touchesPerSecond, !noProgress, System.out);
-        return ok ? 0 : RestoreCommand.mismatch(spec);
+        return ok ? 0 : LazyRestore.mismatch(spec);
     }
 
     /** A snapshot file must be a complete, valid chain: a partial or corrupt one is refused, never restored as raw bytes. */
@@ -89,7 +89,7 @@ public final class SnapshotRestoreCommand implements Callable<Integer> {
     public static boolean restore(Path image, Prefetch prefetch, Backing backing, Path socket, int touches,
                                   boolean progress, PrintStream out) throws IOException, InterruptedException {
         if (!ImageFormat.isSnapshotFile(image)) {
-            return RestoreCommand.restore(image, prefetch, backing, socket, touches, progress, out);
+            return LazyRestore.restore(image, prefetch, backing, socket, touches, progress, out);
         }
         long size;
         try (SnapshotChain chain = SnapshotChain.open(image)) {
@@ -97,7 +97,7 @@ public final class SnapshotRestoreCommand implements Callable<Integer> {
             out.printf("snapshot %s: %d MiB, a chain of %d image(s) (%s)%n", image.getFileName(), size >> 20,
                     chain.images().size(), chain.newest().header().kind());
         }
-        return RestoreCommand.restore(SnapshotImageSource.spec(image), size, (m, o) -> verify(image, m, o), prefetch,
+        return LazyRestore.restore(SnapshotImageSource.spec(image), size, (m, o) -> verify(image, m, o), prefetch,
                 backing, socket, touches, progress, out);
     }
 

@@ -1,6 +1,6 @@
-package io.uffd4j.snapshot.cli;
+package io.uffd4j.cli.snapshot;
 
-import io.uffd4j.snapshot.verify.StampedWriters;
+import io.uffd4j.testkit.StampedWriters;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

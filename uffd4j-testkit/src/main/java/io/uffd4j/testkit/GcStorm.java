@@ -1,4 +1,4 @@
-package io.uffd4j.internal;
+package io.uffd4j.testkit;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,9 +1,9 @@
-package io.uffd4j.snapshot.cli;
+package io.uffd4j.cli.snapshot;
 
 import io.uffd4j.internal.ChildJvm;
 import io.uffd4j.ipc.ScratchDirectory;
 import io.uffd4j.snapshot.Quiesce;
-import io.uffd4j.snapshot.verify.StampedWriters;
+import io.uffd4j.testkit.StampedWriters;
 
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.uffd4j.pager.cli.options;
+package io.uffd4j.cli.options;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;

@@ -1,9 +1,9 @@
-package io.uffd4j.pager.cli;
+package io.uffd4j.cli.pager;
 
 import io.uffd4j.pager.Pager;
 import io.uffd4j.pager.WorkerHeap;
-import io.uffd4j.pager.cli.options.CommandLines;
-import io.uffd4j.pager.cli.options.Refusal;
+import io.uffd4j.cli.options.CommandLines;
+import io.uffd4j.cli.options.Refusal;
 import io.uffd4j.pager.server.PagerSupervisor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

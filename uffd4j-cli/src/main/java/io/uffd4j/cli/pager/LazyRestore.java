@@ -1,4 +1,4 @@
-package io.uffd4j.pager.cli;
+package io.uffd4j.cli.pager;
 
 import io.uffd4j.mm.RegionReader;
 import io.uffd4j.pager.Backing;
@@ -6,17 +6,13 @@ import io.uffd4j.pager.LazyRegion;
 import io.uffd4j.pager.Pager;
 import io.uffd4j.pager.Prefetch;
 import io.uffd4j.pager.RegionStats;
-import io.uffd4j.pager.cli.options.CommandLines;
-import io.uffd4j.pager.cli.options.Refusal;
+import io.uffd4j.cli.options.CommandLines;
+import io.uffd4j.cli.options.Refusal;
 import io.uffd4j.pager.source.SourceSpec;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -31,7 +27,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32C;
@@ -39,46 +34,17 @@ import java.util.zip.CRC32C;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 /**
- * {@code ./uffd4j restore IMAGE}: maps an image lazily through the pager, shows the fill as it happens
- * (resident pages, demand faults, fault latency) while a reader touches random pages the way an
- * application would, then verifies the region against the image (CRC32C of both).
+ * A lazy restore through the pager, shown as it happens (resident pages, demand faults, fault latency)
+ * while a reader touches random pages the way an application would, then verified against what it was
+ * restored from. {@code ./uffd4j restore} ({@link io.uffd4j.cli.snapshot.SnapshotRestoreCommand}) and the
+ * demo run it; the checks its options share live here too.
  */
-@Command(name = "restore", mixinStandardHelpOptions = true,
-        description = "Map an image lazily through the out-of-process pager, show the fill, verify the result.")
-public final class RestoreCommand implements Callable<Integer> {
+public final class LazyRestore {
     /** Prefetch policies a restore from the command line can use (REPLAY needs a recorded first-touch order). */
     public static final String PREFETCH_ACCEPTED = "NONE, SEQUENTIAL or POSTCOPY";
     public static final int MAX_TOUCHES_PER_SECOND = 1_000_000;
 
-    @Spec
-    CommandSpec spec;
-
-    @Parameters(index = "0", paramLabel = "IMAGE", description = "Raw image file, not empty (per-page checksums are used if IMAGE.crc32c exists)")
-    Path image;
-
-    @Option(names = "--prefetch", description = "NONE, SEQUENTIAL, POSTCOPY (default: ${DEFAULT-VALUE})", defaultValue = "SEQUENTIAL")
-    Prefetch prefetch;
-
-    @Option(names = "--backing", description = "PRIVATE_ANONYMOUS or SHARED_MEMFD (default: ${DEFAULT-VALUE})", defaultValue = "PRIVATE_ANONYMOUS")
-    Backing backing;
-
-    @Option(names = "--socket", paramLabel = "PATH", description = "Use the running pager daemon listening there instead of launching one")
-    Path socket;
-
-    @Option(names = "--touches-per-second", paramLabel = "N", description = "Random page reads the demo reader makes while the fill runs: "
-            + "0 to 1000000 (default: ${DEFAULT-VALUE})", defaultValue = "2000")
-    int touchesPerSecond;
-
-    @Option(names = "--no-progress", description = "Print plain lines instead of a progress bar")
-    boolean noProgress;
-
-    @Override
-    public Integer call() throws Exception {
-        checkOptions(Refusal.of(spec), prefetch, socket, touchesPerSecond);
-        checkRawImage(Refusal.of(spec), image);
-        boolean ok = restore(image, prefetch, backing, socket, touchesPerSecond, !noProgress, System.out);
-        return ok ? 0 : mismatch(spec);
-    }
+    private LazyRestore() {}
 
     /** The options every restore command shares, checked before anything starts. */
     public static void checkOptions(Refusal check, Prefetch prefetch, Path socket, int touchesPerSecond) {
@@ -282,10 +248,5 @@ public final class RestoreCommand implements Callable<Integer> {
             }
         }
         return new RegionChecksum(crc.getValue(), List.copyOf(failed));
-    }
-
-    /** Standalone entry point (the {@code ./uffd4j} launcher wires this command as a subcommand). */
-    public static void main(String[] args) {
-        System.exit(CommandLines.configure(new picocli.CommandLine(new RestoreCommand())).execute(args));
     }
 }

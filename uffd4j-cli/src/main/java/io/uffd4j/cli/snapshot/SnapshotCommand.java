@@ -1,15 +1,16 @@
-package io.uffd4j.snapshot.cli;
+package io.uffd4j.cli.snapshot;
 
 import io.uffd4j.pager.LazyRegion;
 import io.uffd4j.pager.Pager;
-import io.uffd4j.pager.cli.options.CommandLines;
-import io.uffd4j.pager.cli.options.Refusal;
+import io.uffd4j.cli.options.CommandLines;
+import io.uffd4j.cli.options.Refusal;
 import io.uffd4j.pager.source.SourceSpec;
 import io.uffd4j.snapshot.Quiesce;
 import io.uffd4j.snapshot.SnapshotResult;
 import io.uffd4j.snapshot.Snapshotter;
 import io.uffd4j.snapshot.TakenSnapshot;
-import io.uffd4j.snapshot.verify.StampedWriters;
+import io.uffd4j.snapshot.image.SnapshotChain;
+import io.uffd4j.testkit.StampedWriters;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -147,8 +148,8 @@ public final class SnapshotCommand implements java.util.concurrent.Callable<Inte
         }
         boolean allGood = true;
         for (Path image : images) {
-            try {
-                StampedWriters.Proof p = StampedWriters.verify(image, layout);
+            try (SnapshotChain chain = SnapshotChain.open(image)) {
+                StampedWriters.Proof p = StampedWriters.verify(image, chain::readPage, layout);
                 out.printf("proof %s: %d pages equal the region at the instant%n", image.getFileName(), p.pagesChecked());
             } catch (AssertionError e) {
                 out.println("proof " + image.getFileName() + " FAILED: " + e.getMessage());

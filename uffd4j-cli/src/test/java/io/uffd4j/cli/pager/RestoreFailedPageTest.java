@@ -1,6 +1,7 @@
-package io.uffd4j.pager.cli;
+package io.uffd4j.cli.pager;
 
-import io.uffd4j.internal.ChildRun;
+import io.uffd4j.internal.ChildJvm;
+import io.uffd4j.testkit.ChildRun;
 import io.uffd4j.pager.Backing;
 import io.uffd4j.pager.Prefetch;
 import io.uffd4j.pager.source.Checksums;
@@ -36,7 +37,7 @@ class RestoreFailedPageTest {
 
     @Test
     void verificationNamesThePoisonedPageAndTheJvmLives() throws Exception {
-        ChildRun.Result r = ChildRun.run(null, List.of("-Xmx128m"), RestoreChild.class, List.of(), Duration.ofMinutes(2));
+        ChildRun.Result r = ChildRun.run(ChildJvm::command, null, List.of("-Xmx128m"), RestoreChild.class, List.of(), Duration.ofMinutes(2));
         System.out.println(r.output());
         assertFalse(r.timedOut(), r::describe);
         assertNull(r.hsErr(), () -> "the JVM crashed: " + r.describe());
@@ -61,7 +62,7 @@ class RestoreFailedPageTest {
                     ch.write(b, FLIPPED_PAGE * PAGE + 100);
                 }
                 ByteArrayOutputStream text = new ByteArrayOutputStream();
-                boolean ok = RestoreCommand.restore(image, Prefetch.SEQUENTIAL, Backing.PRIVATE_ANONYMOUS, null, 2000, false,
+                boolean ok = LazyRestore.restore(image, Prefetch.SEQUENTIAL, Backing.PRIVATE_ANONYMOUS, null, 2000, false,
                         new PrintStream(text, true, StandardCharsets.UTF_8));
                 System.out.print(text.toString(StandardCharsets.UTF_8));
                 System.out.println("RESTORE RESULT " + ok);

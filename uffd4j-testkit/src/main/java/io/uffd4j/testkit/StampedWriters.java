@@ -1,6 +1,4 @@
-package io.uffd4j.snapshot.verify;
-
-import io.uffd4j.snapshot.image.SnapshotChain;
+package io.uffd4j.testkit;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -18,7 +16,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * Writer threads whose stores let any snapshot of the region prove, by itself, that it equals the
- * region at its instant. Used by the tests, the benchmarks and {@code ./uffd4j snapshot}.
+ * region at its instant. Used by the snapshot tests and {@code ./uffd4j snapshot}.
  *
  * <p>Writer w owns the pages p with p mod W == w of the region's first {@code dataPages} pages and, for
  * its n-th write, stores the stamp (w, n) into the first word of a page chosen by its own seeded random
@@ -120,12 +118,18 @@ public final class StampedWriters implements AutoCloseable {
     /** How many writes of each writer the image shows as done at its instant. */
     public record Proof(Path image, long[] progress, long pagesChecked) {}
 
+    /** Reads page {@code page} of an image into {@code into} (e.g. {@code SnapshotChain::readPage}). */
+    @FunctionalInterface
+    public interface PageReader {
+        void readPage(long page, MemorySegment into) throws IOException;
+    }
+
     /**
-     * Proves that {@code image} (and the images it builds on) equals the region at its instant, or throws
-     * {@link AssertionError} naming the first page that does not.
+     * Proves that {@code image}, whose pages {@code chain} reads (with the images it builds on), equals the
+     * region at its instant, or throws {@link AssertionError} naming the first page that does not.
      */
-    public static Proof verify(Path image, Layout layout) throws IOException {
-        try (SnapshotChain chain = SnapshotChain.open(image); Arena arena = Arena.ofConfined()) {
+    public static Proof verify(Path image, PageReader chain, Layout layout) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
             MemorySegment progressPage = arena.allocate(PAGE, 4096);
             MemorySegment page = arena.allocate(PAGE, 4096);
             chain.readPage(layout.dataPages(), progressPage);
