@@ -4,6 +4,7 @@ import io.uffd4j.internal.ChildJvm;
 import io.uffd4j.testkit.ChildRun;
 import io.uffd4j.pager.server.ChildProcesses;
 import io.uffd4j.pager.server.PagerSupervisor;
+import io.uffd4j.pager.server.SupervisorConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -298,7 +299,7 @@ class ForkTest {
     }
 
     private static Process startDaemon(Path dir, Path socket) throws IOException, InterruptedException {
-        PagerSupervisor.Settings settings = new PagerSupervisor.Settings(socket, true, Duration.ofSeconds(3), 3, "128m");
+        SupervisorConfig settings = new SupervisorConfig(socket, true, Duration.ofSeconds(3), 3, "128m");
         Process daemon = new ProcessBuilder(ChildProcesses.command(List.of("-Xmx64m"), PagerSupervisor.class, settings.toArgs()))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("pager.log").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

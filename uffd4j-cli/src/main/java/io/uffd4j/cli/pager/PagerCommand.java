@@ -5,6 +5,7 @@ import io.uffd4j.pager.WorkerHeap;
 import io.uffd4j.cli.options.CommandLines;
 import io.uffd4j.cli.options.Refusal;
 import io.uffd4j.pager.server.PagerSupervisor;
+import io.uffd4j.pager.server.SupervisorConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -59,7 +60,7 @@ public final class PagerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw check.refuse("--worker-heap", workerHeap, WorkerHeap.ACCEPTED);
         }
-        PagerSupervisor.run(new PagerSupervisor.Settings(socket.toAbsolutePath(), true, Duration.ofMillis(hangTimeoutMs),
+        PagerSupervisor.run(new SupervisorConfig(socket.toAbsolutePath(), true, Duration.ofMillis(hangTimeoutMs),
                 maxRestarts, workerHeap, Duration.ofMillis(lossTimeoutMs), false));
         return 0;
     }
