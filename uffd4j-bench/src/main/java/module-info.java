@@ -25,4 +25,5 @@ module io.uffd4j.bench {
     opens io.uffd4j.bench.snapshot to info.picocli, com.fasterxml.jackson.databind;
     opens io.uffd4j.bench.compact to info.picocli, com.fasterxml.jackson.databind;
     opens io.uffd4j.bench.lazy to info.picocli, com.fasterxml.jackson.databind;
+    opens io.uffd4j.bench.support to info.picocli; // option mixins
 }

@@ -9,14 +9,14 @@ import io.uffd4j.Userfaultfd;
 import io.uffd4j.error.AlreadyMappedException;
 import io.uffd4j.error.Errno;
 import io.uffd4j.error.PageUnavailableException;
+import io.uffd4j.internal.ChildJvm;
 import io.uffd4j.mm.Mapping;
 import io.uffd4j.mm.PageSizes;
 import io.uffd4j.serve.FaultServer;
 import io.uffd4j.serve.GuardedMemory;
-import io.uffd4j.internal.ChildJvm;
 import io.uffd4j.testkit.ChildRun;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

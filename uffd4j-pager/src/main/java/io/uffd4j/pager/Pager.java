@@ -7,8 +7,8 @@ import io.uffd4j.pager.protocol.Message;
 import io.uffd4j.pager.server.ChildProcesses;
 import io.uffd4j.pager.server.PagerGuardian;
 import io.uffd4j.pager.server.PagerSupervisor;
-import io.uffd4j.pager.server.SupervisorConfig;
 import io.uffd4j.pager.server.PagerWorker;
+import io.uffd4j.pager.server.SupervisorConfig;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,10 +1,10 @@
 package io.uffd4j.pager;
 
 import io.uffd4j.internal.ChildJvm;
-import io.uffd4j.testkit.ChildRun;
 import io.uffd4j.pager.server.ChildProcesses;
 import io.uffd4j.pager.server.PagerSupervisor;
 import io.uffd4j.pager.server.SupervisorConfig;
+import io.uffd4j.testkit.ChildRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,10 +1,10 @@
 package io.uffd4j.snapshot;
 
-import io.uffd4j.testkit.GcStorm;
 import io.uffd4j.pager.LazyRegion;
 import io.uffd4j.pager.Pager;
 import io.uffd4j.pager.source.SourceSpec;
 import io.uffd4j.snapshot.image.SnapshotChain;
+import io.uffd4j.testkit.GcStorm;
 import io.uffd4j.testkit.StampedWriters;
 
 import java.io.IOException;

@@ -1,13 +1,13 @@
 package io.uffd4j.cli.pager;
 
+import io.uffd4j.cli.options.CommandLines;
+import io.uffd4j.cli.options.Refusal;
 import io.uffd4j.mm.RegionReader;
 import io.uffd4j.pager.Backing;
 import io.uffd4j.pager.LazyRegion;
 import io.uffd4j.pager.Pager;
 import io.uffd4j.pager.Prefetch;
 import io.uffd4j.pager.RegionStats;
-import io.uffd4j.cli.options.CommandLines;
-import io.uffd4j.cli.options.Refusal;
 import io.uffd4j.pager.source.SourceSpec;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;

@@ -1,9 +1,9 @@
 package io.uffd4j.cli.pager;
 
-import io.uffd4j.pager.Pager;
-import io.uffd4j.pager.WorkerHeap;
 import io.uffd4j.cli.options.CommandLines;
 import io.uffd4j.cli.options.Refusal;
+import io.uffd4j.pager.Pager;
+import io.uffd4j.pager.WorkerHeap;
 import io.uffd4j.pager.server.PagerSupervisor;
 import io.uffd4j.pager.server.SupervisorConfig;
 import picocli.CommandLine.Command;

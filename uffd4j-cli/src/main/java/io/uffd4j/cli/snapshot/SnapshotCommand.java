@@ -1,9 +1,10 @@
 package io.uffd4j.cli.snapshot;
 
+import io.uffd4j.cli.options.CommandLines;
+import io.uffd4j.cli.options.ProgressOption;
+import io.uffd4j.cli.options.Refusal;
 import io.uffd4j.pager.LazyRegion;
 import io.uffd4j.pager.Pager;
-import io.uffd4j.cli.options.CommandLines;
-import io.uffd4j.cli.options.Refusal;
 import io.uffd4j.pager.source.SourceSpec;
 import io.uffd4j.snapshot.Quiesce;
 import io.uffd4j.snapshot.SnapshotResult;
@@ -15,6 +16,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -77,8 +79,8 @@ public final class SnapshotCommand implements java.util.concurrent.Callable<Inte
             + "(1 + deltas) x the region size (default: reports/snapshots/<timestamp>)")
     Path out;
 
-    @Option(names = "--no-progress", description = "Print plain lines instead of a progress bar")
-    boolean noProgress;
+    @Mixin
+    ProgressOption progress;
 
     @Override
     public Integer call() throws Exception {
@@ -86,7 +88,7 @@ public final class SnapshotCommand implements java.util.concurrent.Callable<Inte
                 DateTimeFormatter.ISO_INSTANT.format(Instant.now()).replace(':', '-'));
         StampedWriters.Layout layout = checkedLayout(dir);
         Files.createDirectories(dir);
-        if (run(layout, dir, deltas, intervalMs, bufferMiB << 20, quiesce, !noProgress, System.out).isEmpty()) {
+        if (run(layout, dir, deltas, intervalMs, bufferMiB << 20, quiesce, progress.progressBar(), System.out).isEmpty()) {
             spec.commandLine().getErr().println(spec.qualifiedName() + ": failed: an image is not equal to the region "
                     + "at its instant (see above)");
             return CommandLines.FAILURE;

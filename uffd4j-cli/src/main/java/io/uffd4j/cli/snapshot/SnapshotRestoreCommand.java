@@ -1,16 +1,18 @@
 package io.uffd4j.cli.snapshot;
 
+import io.uffd4j.cli.options.CommandLines;
+import io.uffd4j.cli.options.ProgressOption;
+import io.uffd4j.cli.options.Refusal;
+import io.uffd4j.cli.pager.LazyRestore;
 import io.uffd4j.mm.RegionReader;
 import io.uffd4j.pager.Backing;
 import io.uffd4j.pager.Prefetch;
-import io.uffd4j.cli.pager.LazyRestore;
-import io.uffd4j.cli.options.CommandLines;
-import io.uffd4j.cli.options.Refusal;
 import io.uffd4j.snapshot.SnapshotImageSource;
 import io.uffd4j.snapshot.image.CorruptImageException;
 import io.uffd4j.snapshot.image.ImageFormat;
 import io.uffd4j.snapshot.image.SnapshotChain;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -52,8 +54,8 @@ public final class SnapshotRestoreCommand implements Callable<Integer> {
             description = "Random page reads a reader makes while the fill runs: 0 to 1000000 (default: ${DEFAULT-VALUE})")
     int touchesPerSecond;
 
-    @Option(names = "--no-progress", description = "Print plain lines instead of a progress bar")
-    boolean noProgress;
+    @Mixin
+    ProgressOption progress;
 
     @Override
     public Integer call() throws Exception {
@@ -63,7 +65,7 @@ public final class SnapshotRestoreCommand implements Callable<Integer> {
         if (ImageFormat.isSnapshotFile(image)) {
             checkSnapshot(check, image);
         }
-        boolean ok = restore(image, prefetch, backing, socket, touchesPerSecond, !noProgress, System.out);
+        boolean ok = restore(image, prefetch, backing, socket, touchesPerSecond, progress.progressBar(), System.out);
         return ok ? 0 : LazyRestore.mismatch(spec);
     }
 

@@ -1,10 +1,10 @@
 package io.uffd4j.cli.pager;
 
 import io.uffd4j.internal.ChildJvm;
-import io.uffd4j.testkit.ChildRun;
 import io.uffd4j.pager.Backing;
 import io.uffd4j.pager.Prefetch;
 import io.uffd4j.pager.source.Checksums;
+import io.uffd4j.testkit.ChildRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
