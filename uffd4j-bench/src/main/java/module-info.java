@@ -8,6 +8,7 @@ module io.uffd4j.bench {
     requires io.uffd4j.snapshot;
     requires io.uffd4j.compact;
     requires HdrHistogram;
+    requires io.uffd4j.cli.options;
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
     requires org.knowm.xchart;
@@ -24,4 +25,5 @@ module io.uffd4j.bench {
     opens io.uffd4j.bench.snapshot to info.picocli, com.fasterxml.jackson.databind;
     opens io.uffd4j.bench.compact to info.picocli, com.fasterxml.jackson.databind;
     opens io.uffd4j.bench.lazy to info.picocli, com.fasterxml.jackson.databind;
+    opens io.uffd4j.bench.support to info.picocli; // option mixins
 }

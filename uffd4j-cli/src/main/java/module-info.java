@@ -9,6 +9,8 @@ module io.uffd4j.cli {
     requires io.uffd4j.pager;
     requires io.uffd4j.snapshot;
     requires io.uffd4j.compact;
+    requires io.uffd4j.cli.options;
+    requires io.uffd4j.testkit;
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
     requires me.tongfei.progressbar;
@@ -16,4 +18,6 @@ module io.uffd4j.cli {
 
     // picocli instantiates the commands and injects their options reflectively.
     opens io.uffd4j.cli to info.picocli;
+    opens io.uffd4j.cli.pager to info.picocli;
+    opens io.uffd4j.cli.snapshot to info.picocli;
 }

@@ -6,14 +6,10 @@
 module io.uffd4j.pager {
     requires transitive io.uffd4j.core;
     requires HdrHistogram;
-    requires info.picocli;
-    requires me.tongfei.progressbar;
 
     exports io.uffd4j.pager;
     exports io.uffd4j.pager.source;
-    exports io.uffd4j.pager.cli;
-    exports io.uffd4j.pager.cli.options;
     exports io.uffd4j.pager.spi;
-
-    opens io.uffd4j.pager.cli to info.picocli;
+    // ./uffd4j pager runs the supervisor (PagerSupervisor, SupervisorConfig) in its own process as a daemon.
+    exports io.uffd4j.pager.server to io.uffd4j.cli;
 }

@@ -6,15 +6,10 @@
 module io.uffd4j.snapshot {
     requires transitive io.uffd4j.core;
     requires transitive io.uffd4j.pager;
-    requires info.picocli;
-    requires me.tongfei.progressbar;
 
     exports io.uffd4j.snapshot.image;
     exports io.uffd4j.snapshot.live;
     exports io.uffd4j.snapshot;
-    exports io.uffd4j.snapshot.verify;
-    exports io.uffd4j.snapshot.cli;
-    opens io.uffd4j.snapshot.cli to info.picocli;
     // created by class name inside the pager worker
     exports io.uffd4j.snapshot.worker;
 }

@@ -12,6 +12,6 @@ final class ByteSize implements ITypeConverter<Long> {
     }
 
     static long parse(String value) {
-        return io.uffd4j.pager.cli.options.ByteSize.parse(value, MAX);
+        return io.uffd4j.cli.options.ByteSize.parse(value, MAX);
     }
 }

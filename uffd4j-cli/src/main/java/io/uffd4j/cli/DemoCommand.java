@@ -1,6 +1,6 @@
 package io.uffd4j.cli;
 
-import io.uffd4j.pager.cli.options.Refusal;
+import io.uffd4j.cli.options.Refusal;
 import io.uffd4j.probe.SystemProbe;
 import io.uffd4j.probe.SystemReport;
 import io.uffd4j.serve.GuardedMemory;
@@ -110,7 +110,7 @@ final class DemoCommand implements Callable<Integer> {
             p.flush();
             boolean ok;
             try {
-                ok = io.uffd4j.pager.cli.LazyRestoreDemo.run(new java.io.PrintStream(new WriterOutputStream(out), true), lazyMegabytes);
+                ok = io.uffd4j.cli.pager.LazyRestoreDemo.run(new java.io.PrintStream(new WriterOutputStream(out), true), lazyMegabytes);
             } catch (java.io.IOException e) {
                 p.tagged("FAIL", Printer.Color.RED, "lazy restore: " + e.getMessage());
                 ok = false;
@@ -126,7 +126,7 @@ final class DemoCommand implements Callable<Integer> {
             p.flush();
             boolean ok;
             try {
-                ok = io.uffd4j.snapshot.cli.SnapshotStory.run(new java.io.PrintStream(new WriterOutputStream(out), true),
+                ok = io.uffd4j.cli.snapshot.SnapshotStory.run(new java.io.PrintStream(new WriterOutputStream(out), true),
                         snapshotMegabytes);
             } catch (Exception e) {
                 p.tagged("FAIL", Printer.Color.RED, "snapshot story: " + e);

@@ -1,11 +1,11 @@
 package io.uffd4j.cli;
 
-import io.uffd4j.pager.cli.options.CommandLines;
+import io.uffd4j.cli.options.CommandLines;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 import java.util.concurrent.Callable;
@@ -15,9 +15,9 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "uffd4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Linux userfaultfd for Java 25: diagnose this machine, see it work, measure it.",
-        subcommands = {DoctorCommand.class, DemoCommand.class, io.uffd4j.snapshot.cli.SnapshotRestoreCommand.class,
-                io.uffd4j.snapshot.cli.SnapshotCommand.class,
-                io.uffd4j.pager.cli.PagerCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {DoctorCommand.class, DemoCommand.class, io.uffd4j.cli.snapshot.SnapshotRestoreCommand.class,
+                io.uffd4j.cli.snapshot.SnapshotCommand.class,
+                io.uffd4j.cli.pager.PagerCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         synopsisSubcommandLabel = "COMMAND",
         footer = {"", "Start with: ./uffd4j doctor   then: ./uffd4j demo"})
 public final class Main implements Callable<Integer> {

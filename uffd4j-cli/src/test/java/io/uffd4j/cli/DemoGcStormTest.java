@@ -1,6 +1,7 @@
 package io.uffd4j.cli;
 
-import io.uffd4j.internal.ChildRun;
+import io.uffd4j.internal.ChildJvm;
+import io.uffd4j.testkit.ChildRun;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
@@ -22,7 +23,7 @@ class DemoGcStormTest {
     @ParameterizedTest
     @FieldSource("COLLECTORS")
     void demoUnderGcStorm(String gc) throws Exception {
-        ChildRun.Result r = ChildRun.run(gc, List.of("-Xmx256m"), DemoGcStormWorkload.class,
+        ChildRun.Result r = ChildRun.run(ChildJvm::command, gc, List.of("-Xmx256m"), DemoGcStormWorkload.class,
                 List.of("8", "32M"), Duration.ofMinutes(3), Duration.ofSeconds(30));
         System.out.println(gc + ": " + r.output().lines().filter(l -> l.startsWith("OK")).findFirst().orElse(r.describe()));
         assertFalse(r.timedOut(), () -> "hang under " + gc + ": " + r.describe());

@@ -1,6 +1,6 @@
 package io.uffd4j.cli;
 
-import io.uffd4j.internal.GcStorm;
+import io.uffd4j.testkit.GcStorm;
 
 /**
  * Child-JVM workload for {@link DemoGcStormTest}: after a warm-up round, runs the demo {@code rounds}

@@ -1,6 +1,7 @@
 package io.uffd4j.cli;
 
-import io.uffd4j.internal.ChildRun;
+import io.uffd4j.internal.ChildJvm;
+import io.uffd4j.testkit.ChildRun;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -19,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SafepointDeadlockTest {
     @Test
     void rawAccessServedInProcessDeadlocksUnderGcStorm() throws Exception {
-        ChildRun.Result r = ChildRun.run("-XX:+UseG1GC", List.of("-Xmx64m"), UnguardedAccessWorkload.class,
+        ChildRun.Result r = ChildRun.run(ChildJvm::command, "-XX:+UseG1GC", List.of("-Xmx64m"), UnguardedAccessWorkload.class,
                 List.of("65536"), Duration.ofSeconds(90), Duration.ofSeconds(10));
         String last = r.output().lines().filter(l -> l.startsWith("progress")).reduce((a, b) -> b).orElse("none");
         System.out.println("unguarded access under a GC storm: " + (r.timedOut() ? "hung" : "did not hang")

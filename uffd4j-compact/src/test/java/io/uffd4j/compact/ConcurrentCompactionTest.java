@@ -28,7 +28,7 @@ class ConcurrentCompactionTest {
     @ParameterizedTest(name = "{0}, user assist {1}")
     @MethodSource("cases")
     void usersRunDuringRepeatedCycles(Strategy strategy, boolean userAssist) throws Exception {
-        long seed = io.uffd4j.testing.Seeds.seed("ConcurrentCompactionTest");
+        long seed = io.uffd4j.testkit.Seeds.seed("ConcurrentCompactionTest");
         System.out.println(strategy + " user assist " + userAssist + " seed " + seed);
         StoreConfig config = StoreConfig.builder(64L << 20).strategy(strategy).compactionThreads(2)
                 .userAssist(userAssist).build();
@@ -45,7 +45,7 @@ class ConcurrentCompactionTest {
             if (concurrent && !userAssist) {
                 assertEquals(0, r.producedByUsers(), "no user assist");
             }
-            assertEquals(0, r.handlerFailures(), "fault handler failures, " + io.uffd4j.testing.Seeds.rerun(seed));
+            assertEquals(0, r.handlerFailures(), "fault handler failures, " + io.uffd4j.testkit.Seeds.rerun(seed));
             for (CycleReport c : r.reports()) {
                 assertTrue(c.completed());
             }

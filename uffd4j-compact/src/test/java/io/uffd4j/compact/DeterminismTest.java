@@ -26,7 +26,7 @@ class DeterminismTest {
     @ParameterizedTest
     @ValueSource(doubles = {1.0, 0.6, 0.0})
     void everyStrategyBuildsTheSameStore(double keepThreshold) throws Exception {
-        long seed = io.uffd4j.testing.Seeds.seed("DeterminismTest");
+        long seed = io.uffd4j.testkit.Seeds.seed("DeterminismTest");
         System.out.println("threshold " + keepThreshold + " seed " + seed);
         Outcome first = null;
         Strategy firstStrategy = null;

@@ -1,6 +1,7 @@
 package io.uffd4j.compact;
 
-import io.uffd4j.internal.ChildRun;
+import io.uffd4j.internal.ChildJvm;
+import io.uffd4j.testkit.ChildRun;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
@@ -25,8 +26,8 @@ class GcStormTest {
     @ParameterizedTest
     @FieldSource("COLLECTORS")
     void storeUnderGcStorm(String gc) throws Exception {
-        long seed = io.uffd4j.testing.Seeds.seed("GcStormTest");
-        ChildRun.Result r = ChildRun.run(gc, List.of("-Xmx256m"), StoreWorkload.class,
+        long seed = io.uffd4j.testkit.Seeds.seed("GcStormTest");
+        ChildRun.Result r = ChildRun.run(ChildJvm::command, gc, List.of("-Xmx256m"), StoreWorkload.class,
                 List.of("ALL", "3", Long.toString(seed), "gcstorm"), Duration.ofMinutes(3), Duration.ofSeconds(30));
         r.output().lines().filter(l -> l.startsWith("OK")).forEach(l -> System.out.println(gc + ": " + l));
         assertFalse(r.timedOut(), () -> "hang under " + gc + " (seed " + seed + "): " + r.describe());

@@ -1,6 +1,6 @@
 package io.uffd4j.compact;
 
-import io.uffd4j.internal.GcStorm;
+import io.uffd4j.testkit.GcStorm;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;

@@ -3,6 +3,7 @@ package io.uffd4j.internal;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,15 +35,13 @@ public final class ChildJvm {
      */
     public static List<String> currentJvmOptions(boolean dropGc) {
         List<String> args = new ArrayList<>();
-        ProcessHandle.current().info().arguments().ifPresent(a -> {
-            for (String s : a) {
-                if (s.startsWith("@")) {
-                    args.addAll(readArgFile(Path.of(s.substring(1))));
-                } else {
-                    args.add(s);
-                }
+        for (String s : ownArguments()) {
+            if (s.startsWith("@")) {
+                args.addAll(readArgFile(Path.of(s.substring(1))));
+            } else {
+                args.add(s);
             }
-        });
+        }
         List<String> options = new ArrayList<>();
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
@@ -66,6 +65,21 @@ public final class ChildJvm {
             }
         }
         return options;
+    }
+
+    /**
+     * This process's arguments (without the program). From /proc/self/cmdline: the JDK's ProcessHandle gives
+     * none for a command line longer than a page, and a child started with expanded argument files (the
+     * pager's supervisor) has one that long.
+     */
+    private static List<String> ownArguments() {
+        try {
+            String cmdline = new String(Files.readAllBytes(Path.of("/proc/self/cmdline")), StandardCharsets.UTF_8);
+            List<String> all = List.of(cmdline.split("\0"));
+            return all.isEmpty() ? List.of() : all.subList(1, all.size());
+        } catch (IOException e) {
+            return ProcessHandle.current().info().arguments().map(List::of).orElse(List.of());
+        }
     }
 
     /** {@code java <this JVM's options> <extraOptions> <mainClass> <args>}. */

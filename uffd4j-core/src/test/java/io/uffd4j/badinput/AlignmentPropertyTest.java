@@ -53,7 +53,7 @@ class AlignmentPropertyTest {
     static final int PAGES = 64;
 
     static long seed() {
-        long seed = io.uffd4j.testing.Seeds.seed("AlignmentPropertyTest");
+        long seed = io.uffd4j.testkit.Seeds.seed("AlignmentPropertyTest");
         System.out.println("AlignmentPropertyTest seed=" + seed + " (rerun with -Duffd4j.seed=" + seed + ")");
         return seed;
     }

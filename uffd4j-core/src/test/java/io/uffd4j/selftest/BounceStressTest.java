@@ -68,7 +68,7 @@ class BounceStressTest {
 
     @Test
     void bounce() throws Exception {
-        long seed = io.uffd4j.testing.Seeds.seed("BounceStressTest");
+        long seed = io.uffd4j.testkit.Seeds.seed("BounceStressTest");
         System.out.println("BounceStressTest seed=" + seed + " (rerun with -Duffd4j.seed=" + seed + ")");
         for (int i = 0; i < PAGES; i++) {
             locks[i] = new ReentrantLock();

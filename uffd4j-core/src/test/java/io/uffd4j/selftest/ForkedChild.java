@@ -1,6 +1,7 @@
 package io.uffd4j.selftest;
 
 import io.uffd4j.error.UffdException;
+import io.uffd4j.internal.ffm.ForkCalls;
 import io.uffd4j.internal.ffm.Libc;
 
 import java.lang.foreign.Arena;
@@ -49,7 +50,7 @@ public final class ForkedChild implements AutoCloseable {
         Arena arena = Arena.ofShared();
         MemorySegment stack = arena.allocate(STACK_SIZE, 16);
         long top = (stack.address() + STACK_SIZE) & ~15L;
-        int pid = Libc.clone(Libc.symbolAddress(function), top, SIGCHLD, arg);
+        int pid = ForkCalls.clone(ForkCalls.symbolAddress(function), top, SIGCHLD, arg);
         if (pid < 0) {
             arena.close();
             throw UffdException.of("clone", -pid, "forking a child running " + function);
@@ -87,7 +88,7 @@ public final class ForkedChild implements AutoCloseable {
         if (reaped) {
             return true;
         }
-        int r = Libc.waitpid(pid, status.address(), WNOHANG);
+        int r = ForkCalls.waitpid(pid, status.address(), WNOHANG);
         if (r == pid) {
             rawStatus = status.get(JAVA_INT, 0);
             reaped = true;
@@ -101,7 +102,7 @@ public final class ForkedChild implements AutoCloseable {
     public void kill() {
         if (!reaped) {
             Libc.kill(pid, SIGKILL);
-            int r = Libc.waitpid(pid, status.address(), 0);
+            int r = ForkCalls.waitpid(pid, status.address(), 0);
             if (r == pid) {
                 rawStatus = status.get(JAVA_INT, 0);
             }

@@ -10,13 +10,14 @@ import io.uffd4j.Userfaultfd;
 import io.uffd4j.error.AlreadyMappedException;
 import io.uffd4j.error.Errno;
 import io.uffd4j.error.PageUnavailableException;
+import io.uffd4j.internal.ChildJvm;
 import io.uffd4j.mm.Mapping;
 import io.uffd4j.mm.PageSizes;
 import io.uffd4j.serve.FaultServer;
 import io.uffd4j.serve.GuardedMemory;
-import io.uffd4j.internal.ChildRun;
-import org.junit.jupiter.api.Timeout;
+import io.uffd4j.testkit.ChildRun;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -83,7 +84,7 @@ class PoisonTest {
 
     @Test
     void rawReadOfAPoisonedPageIsAnInternalErrorInAChildJvm() throws Exception {
-        ChildRun.Result r = ChildRun.run(null, List.of("-Xmx64m"), PoisonedRawReadChild.class, List.of(),
+        ChildRun.Result r = ChildRun.run(ChildJvm::command, null, List.of("-Xmx64m"), PoisonedRawReadChild.class, List.of(),
                 Duration.ofSeconds(60));
         System.out.println(r.output());
         assertFalse(r.timedOut(), r::describe);

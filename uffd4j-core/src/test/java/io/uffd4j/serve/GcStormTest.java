@@ -1,6 +1,7 @@
 package io.uffd4j.serve;
 
-import io.uffd4j.internal.ChildRun;
+import io.uffd4j.internal.ChildJvm;
+import io.uffd4j.testkit.ChildRun;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
@@ -23,7 +24,7 @@ class GcStormTest {
     @ParameterizedTest
     @FieldSource("COLLECTORS")
     void millionFaultsUnderGcStorm(String gc) throws Exception {
-        ChildRun.Result r = ChildRun.run(gc, List.of("-Xmx256m"), GcStormWorkload.class,
+        ChildRun.Result r = ChildRun.run(ChildJvm::command, gc, List.of("-Xmx256m"), GcStormWorkload.class,
                 List.of("1000000", "8192"), Duration.ofMinutes(6), Duration.ofSeconds(30));
         System.out.println(gc + ": " + r.output().lines().filter(l -> l.startsWith("OK")).findFirst().orElse(r.describe()));
         assertFalse(r.timedOut(), () -> "hang under " + gc + ": " + r.describe());

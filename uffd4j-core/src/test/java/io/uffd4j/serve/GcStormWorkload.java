@@ -1,10 +1,10 @@
 package io.uffd4j.serve;
 
-import io.uffd4j.internal.GcStorm;
 import io.uffd4j.Modes;
 import io.uffd4j.RegisterMode;
 import io.uffd4j.Userfaultfd;
 import io.uffd4j.mm.Mapping;
+import io.uffd4j.testkit.GcStorm;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -10,6 +10,7 @@ import io.uffd4j.pager.server.ChildProcesses;
 import io.uffd4j.pager.server.PagerGuardian;
 import io.uffd4j.pager.server.PagerSupervisor;
 import io.uffd4j.pager.server.PagerWorker;
+import io.uffd4j.pager.server.SupervisorConfig;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -74,7 +75,7 @@ public final class Pager implements AutoCloseable {
         }
 
         public Options(Duration hangTimeout, int maxRestarts, String workerHeap, List<String> extraJvmOptions) {
-            this(hangTimeout, maxRestarts, workerHeap, extraJvmOptions, PagerSupervisor.Settings.DEFAULT_LOSS_TIMEOUT);
+            this(hangTimeout, maxRestarts, workerHeap, extraJvmOptions, SupervisorConfig.DEFAULT_LOSS_TIMEOUT);
         }
 
         private static void requireWithin(String name, Duration d, Duration min, Duration max) {
@@ -118,7 +119,7 @@ public final class Pager implements AutoCloseable {
         // Removed by the supervisor when it exits, or by the next launch if both were killed.
         Path dir = ScratchDirectory.create("uffd4j-pager").path();
         Path socket = dir.resolve("pager.sock");
-        PagerSupervisor.Settings settings = new PagerSupervisor.Settings(socket, false, options.hangTimeout(),
+        SupervisorConfig settings = new SupervisorConfig(socket, false, options.hangTimeout(),
                 options.maxRestarts(), options.workerHeap(), options.lossTimeout(), true);
         List<String> jvm = new ArrayList<>(List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData"));
         jvm.addAll(options.extraJvmOptions());

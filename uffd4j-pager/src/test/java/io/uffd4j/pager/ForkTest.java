@@ -1,8 +1,10 @@
 package io.uffd4j.pager;
 
-import io.uffd4j.internal.ChildRun;
+import io.uffd4j.internal.ChildJvm;
 import io.uffd4j.pager.server.ChildProcesses;
 import io.uffd4j.pager.server.PagerSupervisor;
+import io.uffd4j.pager.server.SupervisorConfig;
+import io.uffd4j.testkit.ChildRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -277,7 +279,7 @@ class ForkTest {
     @Test
     void aJvmLaunchingProcessesWithForkLeavesNothingInTheWorker() throws Exception {
         assumeTrue(Libc0.isRoot(), "FORK events need CAP_SYS_PTRACE");
-        ChildRun.Result r = ChildRun.run(ChildRun.COLLECTORS.get(0), List.of("-Xmx128m", "-Djdk.lang.Process.launchMechanism=FORK"),
+        ChildRun.Result r = ChildRun.run(ChildJvm::command, ChildRun.COLLECTORS.get(0), List.of("-Xmx128m", "-Djdk.lang.Process.launchMechanism=FORK"),
                 ForkLaunchWorkload.class, List.of("200"), Duration.ofMinutes(3));
         System.out.println(r.output().lines().filter(l -> l.startsWith("OK") || l.startsWith("LEAK")).findFirst().orElse(r.describe()));
         assertFalse(r.timedOut(), r::describe);
@@ -297,7 +299,7 @@ class ForkTest {
     }
 
     private static Process startDaemon(Path dir, Path socket) throws IOException, InterruptedException {
-        PagerSupervisor.Settings settings = new PagerSupervisor.Settings(socket, true, Duration.ofSeconds(3), 3, "128m");
+        SupervisorConfig settings = new SupervisorConfig(socket, true, Duration.ofSeconds(3), 3, "128m");
         Process daemon = new ProcessBuilder(ChildProcesses.command(List.of("-Xmx64m"), PagerSupervisor.class, settings.toArgs()))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("pager.log").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

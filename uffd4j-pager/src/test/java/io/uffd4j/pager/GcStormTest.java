@@ -1,6 +1,7 @@
 package io.uffd4j.pager;
 
-import io.uffd4j.internal.ChildRun;
+import io.uffd4j.internal.ChildJvm;
+import io.uffd4j.testkit.ChildRun;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
@@ -24,8 +25,8 @@ class GcStormTest {
     @FieldSource("COLLECTORS")
     void eightThreadsOnALazyRegionUnderGcStorm(String gc) throws Exception {
         String prefetch = gc.contains("ZGC") ? "SEQUENTIAL" : "NONE"; // demand-only faults, and faults racing background fill
-        long seed = io.uffd4j.testing.Seeds.seed("GcStormTest");
-        ChildRun.Result r = ChildRun.run(gc, List.of("-Xmx256m"), GcStormWorkload.class,
+        long seed = io.uffd4j.testkit.Seeds.seed("GcStormTest");
+        ChildRun.Result r = ChildRun.run(ChildJvm::command, gc, List.of("-Xmx256m"), GcStormWorkload.class,
                 List.of(Long.toString(SIZE), "8", prefetch, Long.toString(seed)), Duration.ofMinutes(8), Duration.ofSeconds(45));
         System.out.println(gc + ": " + r.output().lines().filter(l -> l.startsWith("OK")).findFirst().orElse(r.describe()));
         assertFalse(r.timedOut(), () -> "hang under " + gc + ": " + r.describe());

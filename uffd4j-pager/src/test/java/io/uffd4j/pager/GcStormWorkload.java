@@ -1,7 +1,7 @@
 package io.uffd4j.pager;
 
-import io.uffd4j.internal.GcStorm;
 import io.uffd4j.pager.source.SourceSpec;
+import io.uffd4j.testkit.GcStorm;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;

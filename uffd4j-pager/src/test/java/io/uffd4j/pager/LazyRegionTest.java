@@ -42,7 +42,7 @@ class LazyRegionTest {
     @ParameterizedTest
     @EnumSource(Backing.class)
     void randomAndSequentialReadsSeeTheSource(Backing backing) {
-        long seed = io.uffd4j.testing.Seeds.seed("LazyRegionTest");
+        long seed = io.uffd4j.testkit.Seeds.seed("LazyRegionTest");
         long size = 8L << 20;
         System.out.println("seed=" + seed + " backing=" + backing + " (rerun with -Duffd4j.seed=" + seed + ")");
         for (Prefetch p : List.of(Prefetch.NONE, Prefetch.SEQUENTIAL, Prefetch.POSTCOPY)) {

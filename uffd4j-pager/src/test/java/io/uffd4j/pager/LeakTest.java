@@ -1,7 +1,7 @@
 package io.uffd4j.pager;
 
 import io.uffd4j.pager.source.SourceSpec;
-import io.uffd4j.testing.Await;
+import io.uffd4j.testkit.Await;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

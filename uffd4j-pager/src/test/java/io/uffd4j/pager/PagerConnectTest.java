@@ -4,9 +4,10 @@ import io.uffd4j.ipc.UnixServerSocket;
 import io.uffd4j.ipc.UnixSocket;
 import io.uffd4j.pager.server.ChildProcesses;
 import io.uffd4j.pager.server.PagerSupervisor;
+import io.uffd4j.pager.server.SupervisorConfig;
 import io.uffd4j.pager.source.SourceSpec;
-import io.uffd4j.testing.Await;
-import io.uffd4j.testing.Seeds;
+import io.uffd4j.testkit.Await;
+import io.uffd4j.testkit.Seeds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -124,7 +125,7 @@ class PagerConnectTest {
     }
 
     static Process startDaemon(Path dir, Path socket) throws IOException {
-        PagerSupervisor.Settings settings = new PagerSupervisor.Settings(socket, true, Duration.ofSeconds(3), 3, "128m");
+        SupervisorConfig settings = new SupervisorConfig(socket, true, Duration.ofSeconds(3), 3, "128m");
         Process daemon = new ProcessBuilder(ChildProcesses.command(List.of("-Xmx64m"), PagerSupervisor.class, settings.toArgs()))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("pager.log").toFile()).start();
         // The daemon's log line is its only signal that it listens.

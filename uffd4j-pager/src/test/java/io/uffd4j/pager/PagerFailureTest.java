@@ -3,7 +3,7 @@ package io.uffd4j.pager;
 import io.uffd4j.pager.source.Checksums;
 import io.uffd4j.pager.source.GeneratorSource;
 import io.uffd4j.pager.source.SourceSpec;
-import io.uffd4j.testing.Await;
+import io.uffd4j.testkit.Await;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,7 @@
 package io.uffd4j.pager;
 
-import io.uffd4j.internal.ChildRun;
+import io.uffd4j.internal.ChildJvm;
+import io.uffd4j.testkit.ChildRun;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -40,8 +41,8 @@ class PagerLossTest {
     @ParameterizedTest
     @MethodSource("runs")
     void thePagerIsTakenAwayDuringAFillUnderAGcStorm(PagerLossWorkload.Victim victim, String gc, Backing backing) throws Exception {
-        long seed = io.uffd4j.testing.Seeds.seed("PagerLossTest");
-        ChildRun.Result r = ChildRun.run(gc, List.of("-Xmx256m"), PagerLossWorkload.class,
+        long seed = io.uffd4j.testkit.Seeds.seed("PagerLossTest");
+        ChildRun.Result r = ChildRun.run(ChildJvm::command, gc, List.of("-Xmx256m"), PagerLossWorkload.class,
                 List.of(victim.name(), Long.toString(SIZE), Long.toString(seed), backing.name()), Duration.ofMinutes(4), Duration.ofSeconds(30));
         System.out.println(victim + " " + gc + " " + backing + ": " + r.output().lines().filter(l -> l.startsWith("OK")).findFirst().orElse(r.describe()));
         assertFalse(r.timedOut(), () -> "hang after taking away the " + victim + " under " + gc + ": " + r.describe());

@@ -1,8 +1,8 @@
 package io.uffd4j.pager;
 
 import io.uffd4j.error.ClosedException;
-import io.uffd4j.internal.GcStorm;
 import io.uffd4j.pager.source.SourceSpec;
+import io.uffd4j.testkit.GcStorm;
 
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;

@@ -1,8 +1,8 @@
 package io.uffd4j.pager;
 
 import io.uffd4j.pager.source.SourceSpec;
-import io.uffd4j.testing.Await;
-import io.uffd4j.testing.Seeds;
+import io.uffd4j.testkit.Await;
+import io.uffd4j.testkit.Seeds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

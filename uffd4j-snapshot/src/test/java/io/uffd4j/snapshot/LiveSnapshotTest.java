@@ -20,7 +20,7 @@ class LiveSnapshotTest {
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void everyImageEqualsTheRegionAtItsInstant(boolean memfd, @TempDir Path dir) throws Exception {
-        long seed = io.uffd4j.testing.Seeds.seed("LiveSnapshotTest");
+        long seed = io.uffd4j.testkit.Seeds.seed("LiveSnapshotTest");
         String out = SnapshotWorkload.run(new SnapshotWorkload.Config(16384, 4, 3, seed, false, memfd, 1L << 20, dir));
         System.out.println((memfd ? "memfd: " : "anonymous: ") + out + " (seed " + seed + ")");
         assertTrue(out.startsWith("OK"), out);
@@ -34,7 +34,7 @@ class LiveSnapshotTest {
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void pagesWrittenOnceBetweenImagesReachTheDelta(boolean memfd, @TempDir Path dir) throws Exception {
-        long seed = io.uffd4j.testing.Seeds.seed("LiveSnapshotTest");
+        long seed = io.uffd4j.testkit.Seeds.seed("LiveSnapshotTest");
         String out = SnapshotWorkload.run(new SnapshotWorkload.Config(16384, 4, 2, seed, false, memfd, 1L << 20, dir,
                 200_000));
         System.out.println((memfd ? "memfd, slow writers: " : "anonymous, slow writers: ") + out + " (seed " + seed + ")");

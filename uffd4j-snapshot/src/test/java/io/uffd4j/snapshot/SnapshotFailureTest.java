@@ -3,7 +3,7 @@ package io.uffd4j.snapshot;
 import io.uffd4j.pager.LazyRegion;
 import io.uffd4j.pager.Pager;
 import io.uffd4j.pager.source.SourceSpec;
-import io.uffd4j.testing.Await;
+import io.uffd4j.testkit.Await;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -29,7 +29,7 @@ class SnapshotFailureTest {
     static final int PAGES = 16384;
 
     private static SnapshotWorkload.Config config(Path dir) {
-        return new SnapshotWorkload.Config(PAGES, 4, 0, io.uffd4j.testing.Seeds.seed("SnapshotFailureTest"), false, false, 64 * 1024, dir);
+        return new SnapshotWorkload.Config(PAGES, 4, 0, io.uffd4j.testkit.Seeds.seed("SnapshotFailureTest"), false, false, 64 * 1024, dir);
     }
 
     private static LazyRegion open(Pager pager) {
@@ -38,7 +38,7 @@ class SnapshotFailureTest {
     }
 
     /** After a failure: writers still progress, and a fresh full snapshot is exact. */
-    private static void regionUnaffected(Snapshotter snapshots, io.uffd4j.snapshot.verify.StampedWriters writers, SnapshotWorkload.Config c,
+    private static void regionUnaffected(Snapshotter snapshots, io.uffd4j.testkit.StampedWriters writers, SnapshotWorkload.Config c,
                                          Path good) throws Exception {
         long before = writers.writes();
         Await.until(() -> writers.writes() > before + PAGES, Duration.ofSeconds(60),
@@ -54,7 +54,7 @@ class SnapshotFailureTest {
     void killingThePagerMidSnapshotLeavesNoCompleteImage(@TempDir Path dir) throws Exception {
         SnapshotWorkload.Config c = config(dir);
         try (Pager pager = Pager.launch(); LazyRegion region = open(pager);
-             io.uffd4j.snapshot.verify.StampedWriters writers = new io.uffd4j.snapshot.verify.StampedWriters(region.segment(), SnapshotWorkload.layout(c))) {
+             io.uffd4j.testkit.StampedWriters writers = new io.uffd4j.testkit.StampedWriters(region.segment(), SnapshotWorkload.layout(c))) {
             Snapshotter snapshots = Snapshotter.of(region);
             stamped(writers, PAGES); // a snapshot with data to save, so the worker dies mid-way
             Path target = dir.resolve("killed.u4snap");
@@ -74,7 +74,7 @@ class SnapshotFailureTest {
     void unwritableTargetFailsAtOnce(@TempDir Path dir) throws Exception {
         SnapshotWorkload.Config c = config(dir);
         try (Pager pager = Pager.launch(); LazyRegion region = open(pager);
-             io.uffd4j.snapshot.verify.StampedWriters writers = new io.uffd4j.snapshot.verify.StampedWriters(region.segment(), SnapshotWorkload.layout(c))) {
+             io.uffd4j.testkit.StampedWriters writers = new io.uffd4j.testkit.StampedWriters(region.segment(), SnapshotWorkload.layout(c))) {
             Snapshotter snapshots = Snapshotter.of(region);
             SnapshotException e = assertThrows(SnapshotException.class,
                     () -> snapshots.full(Path.of("/proc/uffd4j-cannot-write-here.u4snap")));
@@ -90,7 +90,7 @@ class SnapshotFailureTest {
         Assumptions.assumeTrue(mountTmpfs(small, "4m"), "needs root to mount a 4 MiB tmpfs");
         SnapshotWorkload.Config c = config(dir);
         try (Pager pager = Pager.launch(); LazyRegion region = open(pager);
-             io.uffd4j.snapshot.verify.StampedWriters writers = new io.uffd4j.snapshot.verify.StampedWriters(region.segment(), SnapshotWorkload.layout(c))) {
+             io.uffd4j.testkit.StampedWriters writers = new io.uffd4j.testkit.StampedWriters(region.segment(), SnapshotWorkload.layout(c))) {
             Snapshotter snapshots = Snapshotter.of(region);
             stamped(writers, 2L * PAGES);   // most of the 16384 pages stamped: far more data than the 4 MiB disk holds
             Path target = small.resolve("full.u4snap");
@@ -106,7 +106,7 @@ class SnapshotFailureTest {
     }
 
     /** Waits until the writers made {@code writes} writes (random pages: 2 x PAGES stamps about 86 % of them). */
-    private static void stamped(io.uffd4j.snapshot.verify.StampedWriters writers, long writes) {
+    private static void stamped(io.uffd4j.testkit.StampedWriters writers, long writes) {
         Await.until(() -> writers.writes() >= writes, Duration.ofSeconds(60),
                 () -> "the writers made only " + writers.writes() + " writes");
     }

@@ -1,6 +1,7 @@
 package io.uffd4j.snapshot;
 
-import io.uffd4j.internal.ChildRun;
+import io.uffd4j.internal.ChildJvm;
+import io.uffd4j.testkit.ChildRun;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
@@ -26,8 +27,8 @@ class SnapshotGcStormTest {
     @ParameterizedTest
     @FieldSource("COLLECTORS")
     void snapshotsUnderGcStorm(String gc, @TempDir Path dir) throws Exception {
-        long seed = io.uffd4j.testing.Seeds.seed("SnapshotGcStormTest");
-        ChildRun.Result r = ChildRun.run(gc, List.of("-Xmx256m"), SnapshotWorkload.class,
+        long seed = io.uffd4j.testkit.Seeds.seed("SnapshotGcStormTest");
+        ChildRun.Result r = ChildRun.run(ChildJvm::command, gc, List.of("-Xmx256m"), SnapshotWorkload.class,
                 List.of("16384", "4", "3", Long.toString(seed), "true", "false", Long.toString(1L << 20), dir.toString()),
                 Duration.ofMinutes(4), Duration.ofSeconds(40));
         String ok = r.output().lines().filter(l -> l.startsWith("OK")).findFirst().orElse(r.describe());

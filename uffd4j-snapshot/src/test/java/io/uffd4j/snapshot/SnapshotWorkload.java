@@ -1,12 +1,12 @@
 package io.uffd4j.snapshot;
 
-import io.uffd4j.internal.GcStorm;
 import io.uffd4j.pager.LazyRegion;
 import io.uffd4j.pager.Pager;
 import io.uffd4j.pager.source.SourceSpec;
 import io.uffd4j.snapshot.image.SnapshotChain;
-import io.uffd4j.snapshot.verify.StampedWriters;
-import io.uffd4j.testing.Await;
+import io.uffd4j.testkit.Await;
+import io.uffd4j.testkit.GcStorm;
+import io.uffd4j.testkit.StampedWriters;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -142,7 +142,9 @@ public final class SnapshotWorkload {
     }
 
     static void verify(Path image, Config c) throws IOException {
-        StampedWriters.verify(image, layout(c));
+        try (SnapshotChain chain = SnapshotChain.open(image)) {
+            StampedWriters.verify(image, chain::readPage, layout(c));
+        }
     }
 
     /** The restored region (lazily, through a pager) matches the images page by page. */

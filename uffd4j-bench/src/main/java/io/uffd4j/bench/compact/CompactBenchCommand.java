@@ -2,9 +2,9 @@ package io.uffd4j.bench.compact;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.uffd4j.cli.options.ByteSize;
+import io.uffd4j.cli.options.Refusal;
 import io.uffd4j.compact.Strategy;
-import io.uffd4j.pager.cli.options.ByteSize;
-import io.uffd4j.pager.cli.options.Refusal;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

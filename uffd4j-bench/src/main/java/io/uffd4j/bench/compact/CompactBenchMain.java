@@ -7,7 +7,7 @@ public final class CompactBenchMain {
     private CompactBenchMain() {}
 
     public static void main(String[] args) {
-        System.exit(io.uffd4j.pager.cli.options.CommandLines.configure(new CommandLine(new CompactBenchCommand()))
+        System.exit(io.uffd4j.cli.options.CommandLines.configure(new CommandLine(new CompactBenchCommand()))
                 .setCaseInsensitiveEnumValuesAllowed(true).execute(args));
     }
 }

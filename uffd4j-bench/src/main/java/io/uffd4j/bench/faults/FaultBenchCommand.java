@@ -2,9 +2,11 @@ package io.uffd4j.bench.faults;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.uffd4j.pager.cli.options.Refusal;
+import io.uffd4j.bench.support.CacheDirOption;
+import io.uffd4j.cli.options.Refusal;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -64,8 +66,8 @@ public final class FaultBenchCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Report directory (default reports/bench-faults/<timestamp>).")
     Path out;
 
-    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Where the compiled C reference is cached (default $XDG_CACHE_HOME/uffd4j or ~/.cache/uffd4j).")
-    Path cacheDir;
+    @Mixin
+    CacheDirOption cache;
 
     @Override
     public Integer call() throws Exception {
@@ -122,9 +124,7 @@ public final class FaultBenchCommand implements Callable<Integer> {
                     "at most " + maxPages + " faults per run, warm-up included");
         }
         check.creatableDirectory("--out", dir).freeSpace("--out", dir, 64L << 20);
-        if (cacheDir != null) {
-            check.creatableDirectory("--cache-dir", cacheDir);
-        }
+        cache.check(check);
         return settings;
     }
 
@@ -138,17 +138,11 @@ public final class FaultBenchCommand implements Callable<Integer> {
                 faults != null ? faults : quick ? 2000 : 20000,
                 warmupFaults != null ? warmupFaults : quick ? 500 : 2000,
                 spinWindowMicros * 1000, operations, strats, !noChecked, quick,
-                cacheDir != null ? cacheDir : defaultCacheDir());
-    }
-
-    private static Path defaultCacheDir() {
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-        return base.resolve("uffd4j");
+                cache.directory());
     }
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
-        System.exit(io.uffd4j.pager.cli.options.CommandLines.configure(new CommandLine(new FaultBenchCommand())).execute(args));
+        System.exit(io.uffd4j.cli.options.CommandLines.configure(new CommandLine(new FaultBenchCommand())).execute(args));
     }
 }

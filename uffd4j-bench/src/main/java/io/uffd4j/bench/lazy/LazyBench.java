@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.uffd4j.Modes;
 import io.uffd4j.RegisterMode;
 import io.uffd4j.Userfaultfd;
+import io.uffd4j.cli.options.Refusal;
 import io.uffd4j.mm.Mapping;
 import io.uffd4j.pager.LazyRegion;
 import io.uffd4j.pager.Pager;
@@ -19,7 +20,6 @@ import org.HdrHistogram.Histogram;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
-import io.uffd4j.pager.cli.options.Refusal;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -628,6 +628,6 @@ public final class LazyBench implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(io.uffd4j.pager.cli.options.CommandLines.configure(new picocli.CommandLine(new LazyBench())).execute(args));
+        System.exit(io.uffd4j.cli.options.CommandLines.configure(new picocli.CommandLine(new LazyBench())).execute(args));
     }
 }

@@ -2,14 +2,15 @@ package io.uffd4j.bench.snapshot;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.uffd4j.bench.support.CProgram;
-import io.uffd4j.pager.cli.options.Refusal;
+import io.uffd4j.bench.support.CacheDirOption;
+import io.uffd4j.cli.options.Refusal;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.style.Styler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -59,8 +60,8 @@ public final class SnapshotBenchCommand implements Callable<Integer> {
             + "so it needs room for twice the largest size (default reports/bench-snapshot/<timestamp>).")
     Path out;
 
-    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Where the C reference is cached.")
-    Path cache;
+    @Mixin
+    CacheDirOption cache;
 
     @Override
     public Integer call() throws Exception {
@@ -84,13 +85,11 @@ public final class SnapshotBenchCommand implements Callable<Integer> {
                 DateTimeFormatter.ISO_INSTANT.format(Instant.now()).replace(':', '-'));
         long largest = sizes.stream().mapToLong(Long::longValue).max().orElse(0);
         check.creatableDirectory("--out", dir).freeSpace("--out", dir, 2 * largest + (64L << 20));
-        if (cache != null) {
-            check.creatableDirectory("--cache-dir", cache);
-        }
+        cache.check(check);
         Files.createDirectories(dir);
         Path scratch = Files.createTempDirectory(dir.toAbsolutePath(), "scratch-");
         SnapshotBench.Settings s = new SnapshotBench.Settings(sizes, w, runs != null ? runs : quick ? 1 : 3,
-                bufferMiB * SnapshotBench.MIB, scratch, cache != null ? cache : CProgram.defaultCache());
+                bufferMiB * SnapshotBench.MIB, scratch, cache.directory());
         String loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
         SnapshotBench bench = new SnapshotBench(s, System.out);
         try {
@@ -210,6 +209,6 @@ public final class SnapshotBenchCommand implements Callable<Integer> {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
-        System.exit(io.uffd4j.pager.cli.options.CommandLines.configure(new CommandLine(new SnapshotBenchCommand())).execute(args));
+        System.exit(io.uffd4j.cli.options.CommandLines.configure(new CommandLine(new SnapshotBenchCommand())).execute(args));
     }
 }

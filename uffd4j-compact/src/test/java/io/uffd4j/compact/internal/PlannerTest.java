@@ -21,7 +21,7 @@ class PlannerTest {
 
     @Test
     void randomLayoutsProduceEveryRecord() {
-        long base = io.uffd4j.testing.Seeds.seed("PlannerTest");
+        long base = io.uffd4j.testkit.Seeds.seed("PlannerTest");
         for (int round = 0; round < 300; round++) {
             long seed = base + round;
             try {
@@ -68,7 +68,7 @@ class PlannerTest {
      */
     @Test
     void draftThenFinishWithChangesInBetween() {
-        long base = io.uffd4j.testing.Seeds.seed("PlannerTest");
+        long base = io.uffd4j.testkit.Seeds.seed("PlannerTest");
         for (int round = 0; round < 200; round++) {
             long seed = base + round;
             try {

@@ -29,20 +29,20 @@ public final class Libc {
     private Libc() {}
 
     private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
 
-    private static MethodHandle bind(String name, FunctionDescriptor fd, Linker.Option... options) {
+    static MethodHandle bind(String name, FunctionDescriptor fd, Linker.Option... options) {
         MemorySegment symbol = LIBC.find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
         return LINKER.downcallHandle(symbol, fd, options);
     }
 
-    private static MethodHandle bindErrno(String name, FunctionDescriptor fd) {
+    static MethodHandle bindErrno(String name, FunctionDescriptor fd) {
         return bind(name, fd, ERRNO);
     }
 
-    private static MethodHandle bindVariadicErrno(String name, FunctionDescriptor fd, int firstVariadic) {
+    static MethodHandle bindVariadicErrno(String name, FunctionDescriptor fd, int firstVariadic) {
         return bind(name, fd, Linker.Option.firstVariadicArg(firstVariadic), ERRNO);
     }
 
@@ -50,8 +50,6 @@ public final class Libc {
 
     private static final MethodHandle SYSCALL1 = bindVariadicErrno("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
-    private static final MethodHandle SYSCALL2 = bindVariadicErrno("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
     private static final MethodHandle IOCTL_PTR = bindVariadicErrno("ioctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2);
     private static final MethodHandle OPEN = bindVariadicErrno("open",
@@ -117,30 +115,19 @@ public final class Libc {
     private static final MethodHandle MEMSET = bind("memset",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG));
     private static final MethodHandle GETPID = bind("getpid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle GETTID = bind("gettid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle GETEUID = bind("geteuid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETPAGESIZE = bind("getpagesize", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle KILL = bindErrno("kill",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle UNLINK = bindErrno("unlink",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG));
-    private static final MethodHandle PRCTL = bindVariadicErrno("prctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), 1);
-    // clone(fn, stack, flags, arg, ...): the trailing optional arguments are never passed (no *TID/TLS flags).
-    private static final MethodHandle CLONE = bindVariadicErrno("clone",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG), 4);
-    private static final MethodHandle WAITPID = bindErrno("waitpid",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle MINCORE = bindErrno("mincore",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG));
 
     // ---- wrappers --------------------------------------------------------------------------------
 
-    private static long result(long r, MemorySegment state) {
+    static long result(long r, MemorySegment state) {
         return r == -1 ? -CallState.errno(state) : r;
     }
 
-    private static AssertionError linkageFailure(Throwable t) {
+    static AssertionError linkageFailure(Throwable t) {
         return new AssertionError("downcall failed to link: " + t, t);
     }
 
@@ -149,16 +136,6 @@ public final class Libc {
         MemorySegment s = CallState.current();
         try {
             return result((long) SYSCALL1.invokeExact(s, nr, a1), s);
-        } catch (Throwable t) {
-            throw linkageFailure(t);
-        }
-    }
-
-    /** {@code syscall(nr, a1, a2)}; returns the result or -errno. */
-    public static long syscall(long nr, long a1, long a2) {
-        MemorySegment s = CallState.current();
-        try {
-            return result((long) SYSCALL2.invokeExact(s, nr, a1, a2), s);
         } catch (Throwable t) {
             throw linkageFailure(t);
         }
@@ -342,10 +319,6 @@ public final class Libc {
         }
     }
 
-    public static int poll(long fds, long nfds, int timeoutMillis) {
-        return poll(CallState.current(), fds, nfds, timeoutMillis);
-    }
-
     public static int socket(int domain, int type, int protocol) {
         MemorySegment s = CallState.current();
         try {
@@ -484,22 +457,6 @@ public final class Libc {
         }
     }
 
-    public static int gettid() {
-        try {
-            return (int) GETTID.invokeExact();
-        } catch (Throwable t) {
-            throw linkageFailure(t);
-        }
-    }
-
-    public static int geteuid() {
-        try {
-            return (int) GETEUID.invokeExact();
-        } catch (Throwable t) {
-            throw linkageFailure(t);
-        }
-    }
-
     public static int getpagesize() {
         try {
             return (int) GETPAGESIZE.invokeExact();
@@ -512,54 +469,6 @@ public final class Libc {
         MemorySegment s = CallState.current();
         try {
             return (int) result((int) KILL.invokeExact(s, pid, signal), s);
-        } catch (Throwable t) {
-            throw linkageFailure(t);
-        }
-    }
-
-    public static int unlink(long path) {
-        MemorySegment s = CallState.current();
-        try {
-            return (int) result((int) UNLINK.invokeExact(s, path), s);
-        } catch (Throwable t) {
-            throw linkageFailure(t);
-        }
-    }
-
-    public static int prctl(int option, long arg2) {
-        MemorySegment s = CallState.current();
-        try {
-            return (int) result((int) PRCTL.invokeExact(s, option, arg2), s);
-        } catch (Throwable t) {
-            throw linkageFailure(t);
-        }
-    }
-
-    /** The address of libc function {@code name} (e.g. to pass it as a function pointer). */
-    public static long symbolAddress(String name) {
-        return LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name)).address();
-    }
-
-    /**
-     * {@code clone(fn, stackTop, flags, arg)}: with {@code flags} = SIGCHLD this forks the process, and
-     * the child runs the native function {@code fn(arg)} on {@code stackTop} and exits with its result,
-     * without ever returning to Java (Java code in a forked copy of a JVM, which has no VM thread, can
-     * hang). {@code fn} must be a native function, never an upcall stub. Returns the child's pid or -errno.
-     */
-    public static int clone(long fn, long stackTop, int flags, long arg) {
-        MemorySegment s = CallState.current();
-        try {
-            return (int) result((int) CLONE.invokeExact(s, fn, stackTop, flags, arg), s);
-        } catch (Throwable t) {
-            throw linkageFailure(t);
-        }
-    }
-
-    /** {@code waitpid(pid, status, options)}; {@code status} points to an int (or 0). Returns the pid, 0, or -errno. */
-    public static int waitpid(int pid, long status, int options) {
-        MemorySegment s = CallState.current();
-        try {
-            return (int) result((int) WAITPID.invokeExact(s, pid, status, options), s);
         } catch (Throwable t) {
             throw linkageFailure(t);
         }

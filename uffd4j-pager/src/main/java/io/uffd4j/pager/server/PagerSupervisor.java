@@ -31,65 +31,6 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class PagerSupervisor {
     private static final System.Logger LOG = System.getLogger(PagerSupervisor.class.getName());
 
-    /**
-     * Supervisor settings. {@code lossTimeout} bounds how long the guardian waits for a silent supervisor
-     * before it takes the regions over; {@code ownsDirectory}: the socket's directory was made for this
-     * supervisor alone (by {@code Pager.launch}) and is deleted when it exits.
-     */
-    public record Settings(Path socket, boolean daemon, Duration hangTimeout, int maxRestarts, String workerHeap,
-                           Duration lossTimeout, boolean ownsDirectory) {
-        public static final Duration DEFAULT_LOSS_TIMEOUT = Duration.ofSeconds(5);
-
-        public Settings {
-            if (hangTimeout.isNegative() || hangTimeout.toMillis() < 1) {
-                throw new IllegalArgumentException("hang timeout must be at least 1 ms, was " + hangTimeout.toMillis() + " ms");
-            }
-            if (lossTimeout.isNegative() || lossTimeout.toMillis() < 1) {
-                throw new IllegalArgumentException("loss timeout must be at least 1 ms, was " + lossTimeout.toMillis() + " ms");
-            }
-            if (maxRestarts < 0) {
-                throw new IllegalArgumentException("max restarts must be 0 or more, was " + maxRestarts);
-            }
-        }
-
-        public Settings(Path socket, boolean daemon, Duration hangTimeout, int maxRestarts, String workerHeap) {
-            this(socket, daemon, hangTimeout, maxRestarts, workerHeap, DEFAULT_LOSS_TIMEOUT, false);
-        }
-
-        public List<String> toArgs() {
-            return List.of("--socket", socket.toString(), "--daemon", Boolean.toString(daemon),
-                    "--hang-timeout-ms", Long.toString(hangTimeout.toMillis()), "--max-restarts", Integer.toString(maxRestarts),
-                    "--worker-heap", workerHeap, "--loss-timeout-ms", Long.toString(lossTimeout.toMillis()),
-                    "--owns-directory", Boolean.toString(ownsDirectory));
-        }
-
-        static Settings parse(String[] args) {
-            Path socket = null;
-            boolean daemon = false;
-            Duration hang = Duration.ofSeconds(3);
-            int restarts = 3;
-            String heap = "256m";
-            Duration loss = DEFAULT_LOSS_TIMEOUT;
-            boolean ownsDirectory = false;
-            for (int i = 0; i + 1 < args.length; i += 2) {
-                switch (args[i]) {
-                    case "--socket" -> socket = Path.of(args[i + 1]);
-                    case "--daemon" -> daemon = Boolean.parseBoolean(args[i + 1]);
-                    case "--hang-timeout-ms" -> hang = Duration.ofMillis(Long.parseLong(args[i + 1]));
-                    case "--max-restarts" -> restarts = Integer.parseInt(args[i + 1]);
-                    case "--worker-heap" -> heap = args[i + 1];
-                    case "--loss-timeout-ms" -> loss = Duration.ofMillis(Long.parseLong(args[i + 1]));
-                    case "--owns-directory" -> ownsDirectory = Boolean.parseBoolean(args[i + 1]);
-                    default -> throw new IllegalArgumentException("unknown supervisor option " + args[i]);
-                }
-            }
-            if (socket == null) {
-                throw new IllegalArgumentException("--socket is required");
-            }
-            return new Settings(socket, daemon, hang, restarts, heap, loss, ownsDirectory);
-        }
-    }
-
     /** A region some application asked for, with the supervisor's copies of its descriptors. */
     private static final class Region {
         final long id;
@@ -151,7 +92,7 @@ public final class PagerSupervisor {
         }
     }
 
-    private final Settings settings;
+    private final SupervisorConfig settings;
     private final UnixServerSocket appSocket;
     private final UnixServerSocket workerSocket;
     private final GuardianLink guardian;
@@ -171,7 +112,7 @@ public final class PagerSupervisor {
     private volatile boolean stopping;
     private boolean hadApp;
 
-    private PagerSupervisor(Settings settings) {
+    private PagerSupervisor(SupervisorConfig settings) {
         this.settings = settings;
         this.appSocket = UnixServerSocket.bind(settings.socket());
         this.workerSocket = UnixServerSocket.bind(settings.socket().resolveSibling(settings.socket().getFileName() + ".worker"));
@@ -181,11 +122,11 @@ public final class PagerSupervisor {
     }
 
     public static void main(String[] args) throws Exception {
-        run(Settings.parse(args));
+        run(SupervisorConfig.parse(List.of(args)));
     }
 
     /** Runs a supervisor in this process until it stops (a daemon runs until the process is ended). */
-    public static void run(Settings settings) throws InterruptedException {
+    public static void run(SupervisorConfig settings) throws InterruptedException {
         new PagerSupervisor(settings).serve();
     }
 

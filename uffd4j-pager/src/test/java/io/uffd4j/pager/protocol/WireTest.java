@@ -71,7 +71,7 @@ class WireTest {
 
     @Test
     void corruptedTruncatedAndRandomPacketsAreRefusedCleanly() {
-        long seed = io.uffd4j.testing.Seeds.seed("WireTest");
+        long seed = io.uffd4j.testkit.Seeds.seed("WireTest");
         Random rnd = new Random(seed);
         int refused = 0;
         int decoded = 0;

@@ -29,7 +29,7 @@ class ImageFormatTest {
     void roundTripsPagesInAnyOrderWithZeroElision(@TempDir Path dir) throws IOException {
         long pages = 300;
         Path file = dir.resolve("full" + ImageFormat.EXTENSION);
-        long seed = io.uffd4j.testing.Seeds.seed("ImageFormatTest");
+        long seed = io.uffd4j.testkit.Seeds.seed("ImageFormatTest");
         SplittableRandom rnd = new SplittableRandom(seed);
         int[] order = rnd.ints(0, (int) pages).distinct().limit(pages).toArray();
         try (Arena a = Arena.ofConfined(); ImageWriter w = ImageWriter.create(file, ImageHeader.full(pages * PAGE, PAGE))) {

@@ -48,7 +48,7 @@ class InProcessSnapshotTest {
     void imageEqualsMemoryAtTheInstant(long bufferBytes, @TempDir Path dir) throws Exception {
         int pages = 8192;
         long size = pages * PAGE;
-        long seed = io.uffd4j.testing.Seeds.seed("InProcessSnapshotTest");
+        long seed = io.uffd4j.testkit.Seeds.seed("InProcessSnapshotTest");
         AtomicLong sequence = new AtomicLong();
         ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
         long[] lastStampBeforeInstant = new long[pages];
@@ -104,7 +104,7 @@ class InProcessSnapshotTest {
                     });
                 }
                 // Some history before the instant: every writer has stamped pages (not a guessed time).
-                io.uffd4j.testing.Await.until(() -> sequence.get() >= 4L * pages, java.time.Duration.ofSeconds(60),
+                io.uffd4j.testkit.Await.until(() -> sequence.get() >= 4L * pages, java.time.Duration.ofSeconds(60),
                         () -> "writers stamped only " + sequence.get() + " times");
                 Path file = dir.resolve("live.u4snap");
                 ImageWriter image = ImageWriter.create(file, ImageHeader.full(size, (int) PAGE));
@@ -142,7 +142,7 @@ class InProcessSnapshotTest {
                 // buffer the sink is held too, so the 16 slots fill and further writers are throttled.
                 int copyOnWriteWanted = small ? 4 : 100;   // 16 slots, 4 reserved for faults while the saver holds the rest
                 // No assertion here: the saver and sink are released either way, and the checks below say what was missing.
-                io.uffd4j.testing.Await.poll(() -> snap.stats().savedByFault() >= copyOnWriteWanted
+                io.uffd4j.testkit.Await.poll(() -> snap.stats().savedByFault() >= copyOnWriteWanted
                         && (!small || snap.stats().deferredFaults() >= 1), java.time.Duration.ofSeconds(30));
                 System.out.println("released at " + snap.stats());
                 sinkMayRun.countDown();
@@ -150,7 +150,7 @@ class InProcessSnapshotTest {
                 ImageInfo info = snap.completion().get(60, TimeUnit.SECONDS);
                 // Writes after the snapshot completed must not reach the image: let some happen.
                 long atCompletion = sequence.get();
-                io.uffd4j.testing.Await.until(() -> sequence.get() > atCompletion + 100, java.time.Duration.ofSeconds(30),
+                io.uffd4j.testkit.Await.until(() -> sequence.get() > atCompletion + 100, java.time.Duration.ofSeconds(30),
                         () -> "writers stopped after the snapshot completed");
                 stop.set(true);
                 for (Thread t : writers) {
