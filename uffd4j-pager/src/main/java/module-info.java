@@ -8,6 +8,7 @@ module io.uffd4j.pager {
     requires HdrHistogram;
 
     exports io.uffd4j.pager;
+    exports io.uffd4j.pager.region;
     exports io.uffd4j.pager.source;
     exports io.uffd4j.pager.spi;
     // ./uffd4j pager runs the supervisor (PagerSupervisor, SupervisorConfig) in its own process as a daemon.

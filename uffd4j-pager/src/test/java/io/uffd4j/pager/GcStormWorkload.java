@@ -1,5 +1,7 @@
 package io.uffd4j.pager;
 
+import io.uffd4j.pager.region.Prefetch;
+import io.uffd4j.pager.region.RegionStats;
 import io.uffd4j.pager.source.SourceSpec;
 import io.uffd4j.testkit.GcStorm;
 

@@ -1,5 +1,8 @@
 package io.uffd4j.pager;
 
+import io.uffd4j.pager.region.Backing;
+import io.uffd4j.pager.region.Prefetch;
+import io.uffd4j.pager.region.RegionStats;
 import io.uffd4j.mm.Advice;
 import io.uffd4j.pager.source.SourceSpec;
 import org.junit.jupiter.api.AfterAll;

@@ -1,5 +1,8 @@
 package io.uffd4j.pager;
 
+import io.uffd4j.pager.region.Backing;
+import io.uffd4j.pager.region.Prefetch;
+import io.uffd4j.pager.region.RegionStats;
 import io.uffd4j.pager.source.Checksums;
 import io.uffd4j.pager.source.GeneratorSource;
 import io.uffd4j.pager.source.SourceSpec;

@@ -1,5 +1,6 @@
 package io.uffd4j.pager;
 
+import io.uffd4j.pager.region.Backing;
 import io.uffd4j.internal.ChildJvm;
 import io.uffd4j.testkit.ChildRun;
 

@@ -1,5 +1,6 @@
 package io.uffd4j.pager;
 
+import io.uffd4j.pager.region.Backing;
 import io.uffd4j.mm.RegionReader;
 import io.uffd4j.pager.source.SourceSpec;
 import org.junit.jupiter.api.AfterAll;

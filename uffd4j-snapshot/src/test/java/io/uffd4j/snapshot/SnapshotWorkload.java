@@ -66,7 +66,7 @@ public final class SnapshotWorkload {
         try (Pager pager = Pager.launch();
              LazyRegion region = LazyRegion.builder(layout(c).regionBytes()).pager(pager).writeProtectable(true)
                      .dirtyTracking(true)
-                     .backing(c.memfd() ? io.uffd4j.pager.Backing.SHARED_MEMFD : io.uffd4j.pager.Backing.PRIVATE_ANONYMOUS)
+                     .backing(c.memfd() ? io.uffd4j.pager.region.Backing.SHARED_MEMFD : io.uffd4j.pager.region.Backing.PRIVATE_ANONYMOUS)
                      .source(SourceSpec.zeros()).open()) {
             StampedWriters writers = new StampedWriters(region.segment(), layout(c), c.writerPauseNanos());
             if (c.gcStorm()) {

@@ -1,8 +1,8 @@
 package io.uffd4j.cli.pager;
 
 import io.uffd4j.internal.ChildJvm;
-import io.uffd4j.pager.Backing;
-import io.uffd4j.pager.Prefetch;
+import io.uffd4j.pager.region.Backing;
+import io.uffd4j.pager.region.Prefetch;
 import io.uffd4j.pager.source.Checksums;
 import io.uffd4j.testkit.ChildRun;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package io.uffd4j.pager.protocol;
 
-import io.uffd4j.pager.RegionStats;
+import io.uffd4j.pager.region.RegionStats;
 
 /**
  * The messages of the pager protocol (one SOCK_SEQPACKET message each, descriptors attached with

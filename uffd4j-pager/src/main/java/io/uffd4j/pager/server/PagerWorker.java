@@ -6,7 +6,7 @@ import io.uffd4j.ipc.OwnedFd;
 import io.uffd4j.ipc.UnixSocket;
 import io.uffd4j.mm.Mapping;
 import io.uffd4j.mm.Memfd;
-import io.uffd4j.pager.Backing;
+import io.uffd4j.pager.region.Backing;
 import io.uffd4j.pager.protocol.Channel;
 import io.uffd4j.pager.protocol.Message;
 import io.uffd4j.pager.protocol.Payload;

@@ -1,6 +1,6 @@
 package io.uffd4j.pager.server;
 
-import io.uffd4j.pager.RegionStats;
+import io.uffd4j.pager.region.RegionStats;
 import io.uffd4j.serve.ServedRange;
 import io.uffd4j.serve.ServerStats;
 

@@ -1,9 +1,9 @@
 package io.uffd4j.pager.protocol;
 
 import io.uffd4j.Feature;
-import io.uffd4j.pager.Backing;
-import io.uffd4j.pager.Prefetch;
-import io.uffd4j.pager.RegionStats;
+import io.uffd4j.pager.region.Backing;
+import io.uffd4j.pager.region.Prefetch;
+import io.uffd4j.pager.region.RegionStats;
 import io.uffd4j.pager.source.SourceSpec;
 
 import org.junit.jupiter.api.Test;

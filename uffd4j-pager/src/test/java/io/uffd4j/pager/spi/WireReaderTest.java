@@ -1,6 +1,6 @@
 package io.uffd4j.pager.spi;
 
-import io.uffd4j.pager.Prefetch;
+import io.uffd4j.pager.region.Prefetch;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;

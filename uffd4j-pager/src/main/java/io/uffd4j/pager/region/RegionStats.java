@@ -1,4 +1,4 @@
-package io.uffd4j.pager;
+package io.uffd4j.pager.region;
 
 /**
  * What the pager did for one region. Latencies are the pager's service time per demand fault

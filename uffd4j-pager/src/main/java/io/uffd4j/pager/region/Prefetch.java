@@ -1,4 +1,4 @@
-package io.uffd4j.pager;
+package io.uffd4j.pager.region;
 
 /** How the pager fills pages nobody has touched yet. Demand faults always go first. */
 public enum Prefetch {

@@ -1,4 +1,4 @@
-package io.uffd4j.pager;
+package io.uffd4j.pager.region;
 
 /** What memory backs a lazy region. */
 public enum Backing {
