@@ -226,40 +226,33 @@ public final class Resolver {
         return Errno.NONE;
     }
 
+    /** One call of an installing ioctl: COPY and MOVE take (dst, src, len, mode), ZEROPAGE and CONTINUE (range, mode). */
     private Errno once(Ioctl op, long destination, long source, long length, long bits) {
-        return switch (op) {
-            case COPY -> {
-                arg.set(JAVA_LONG, 0, destination);
-                arg.set(JAVA_LONG, 8, source);
-                arg.set(JAVA_LONG, 16, length);
-                arg.set(JAVA_LONG, 24, bits);
-                arg.set(JAVA_LONG, Abi.COPY_OUT, UNWRITTEN);
-                yield call(Ioctl.COPY, Abi.UFFDIO_COPY, Abi.COPY_OUT, destination, length);
-            }
-            case MOVE -> {
-                arg.set(JAVA_LONG, 0, destination);
-                arg.set(JAVA_LONG, 8, source);
-                arg.set(JAVA_LONG, 16, length);
-                arg.set(JAVA_LONG, 24, bits);
-                arg.set(JAVA_LONG, Abi.MOVE_OUT, UNWRITTEN);
-                yield call(Ioctl.MOVE, Abi.UFFDIO_MOVE, Abi.MOVE_OUT, destination, length);
-            }
-            case ZEROPAGE -> {
-                arg.set(JAVA_LONG, 0, destination);
-                arg.set(JAVA_LONG, 8, length);
-                arg.set(JAVA_LONG, 16, bits);
-                arg.set(JAVA_LONG, Abi.ZEROPAGE_OUT, UNWRITTEN);
-                yield call(Ioctl.ZEROPAGE, Abi.UFFDIO_ZEROPAGE, Abi.ZEROPAGE_OUT, destination, length);
-            }
-            case CONTINUE -> {
-                arg.set(JAVA_LONG, 0, destination);
-                arg.set(JAVA_LONG, 8, length);
-                arg.set(JAVA_LONG, 16, bits);
-                arg.set(JAVA_LONG, Abi.CONTINUE_OUT, UNWRITTEN);
-                yield call(Ioctl.CONTINUE, Abi.UFFDIO_CONTINUE, Abi.CONTINUE_OUT, destination, length);
-            }
-            default -> throw new IllegalArgumentException(op + " is not a range-installing ioctl");
+        boolean withSource = op == Ioctl.COPY || op == Ioctl.MOVE;
+        if (!withSource && op != Ioctl.ZEROPAGE && op != Ioctl.CONTINUE) {
+            throw new IllegalArgumentException(op + " is not a range-installing ioctl");
+        }
+        int k = 0;
+        arg.set(JAVA_LONG, k, destination);
+        if (withSource) {
+            arg.set(JAVA_LONG, k += 8, source);
+        }
+        arg.set(JAVA_LONG, k += 8, length);
+        arg.set(JAVA_LONG, k += 8, bits);
+        int out = switch (op) {
+            case COPY -> Abi.COPY_OUT;
+            case MOVE -> Abi.MOVE_OUT;
+            case ZEROPAGE -> Abi.ZEROPAGE_OUT;
+            default -> Abi.CONTINUE_OUT;
         };
+        arg.set(JAVA_LONG, out, UNWRITTEN);
+        long request = switch (op) {
+            case COPY -> Abi.UFFDIO_COPY;
+            case MOVE -> Abi.UFFDIO_MOVE;
+            case ZEROPAGE -> Abi.UFFDIO_ZEROPAGE;
+            default -> Abi.UFFDIO_CONTINUE;
+        };
+        return call(op, request, out, destination, length);
     }
 
     /** Forgets the last call, so that {@link #lastOperation()} tells whether a new one was made. */

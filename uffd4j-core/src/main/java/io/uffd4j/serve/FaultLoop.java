@@ -225,6 +225,15 @@ public final class FaultLoop implements Runnable {
             return this;
         }
 
+        boolean hasHandler() {
+            return handler != null;
+        }
+
+        FailurePolicy failurePolicy() {
+            return policy;
+        }
+
+        /** A loop (each call a new one, with the same configuration: a server's threads). */
         public FaultLoop build() {
             if (uffds.isEmpty()) {
                 throw new IllegalStateException("a fault loop needs a userfaultfd to read");
@@ -520,8 +529,9 @@ public final class FaultLoop implements Runnable {
 
     /**
      * Queues a fault for another attempt. A fault is never dropped when the queue is full (its thread would
-     * wait in the kernel forever): where the range may be poisoned it is given up (the access fails), otherwise
-     * it is woken without a page, so the thread faults again and the kernel reports the fault anew.
+     * wait in the kernel forever): a fault the handler failed on is given up where the range may be poisoned
+     * (the access fails); otherwise (a RETRY, or a range that must not be poisoned) it is woken without a
+     * page, so the thread faults again and the kernel reports the fault anew.
      */
     private void retryLater(int source, ServedRange range, long address, FaultKind kind, boolean write, int tid,
                             int attempt, long dueNanos, Throwable failure) {
@@ -530,7 +540,7 @@ public final class FaultLoop implements Runnable {
         }
         Resolver resolver = resolvers[source];
         long page = address & -range.pageSize();
-        if (range.poisonOnGiveUp() && kind != FaultKind.WRITE_PROTECT) {
+        if (failure != null && range.poisonOnGiveUp() && kind != FaultKind.WRITE_PROTECT) {
             stats.gaveUp.increment();
             boolean poisoned = poison(resolver, range, address);
             String full = retryQueueFull();

@@ -76,14 +76,10 @@ public final class FaultServer implements AutoCloseable {
         private final List<Mapping> mappings = new ArrayList<>();
         private final List<Set<RegisterMode>> modes = new ArrayList<>();
         private final List<GuardedMemory.Mode> accessModes = new ArrayList<>();
-        private FaultHandler handler;
-        private FaultListener listener = new FaultListener() {};
-        private WaitStrategy waitStrategy = WaitStrategy.block();
-        private FailurePolicy failurePolicy = FailurePolicy.defaults();
+        /** What each handler thread's loop is built from (handler, listener, policy, waiting, batches, retries). */
+        private final FaultLoop.Builder loop = FaultLoop.builder();
         private int threads = 1;
-        private int batchSize = 64;
         private Duration drainTimeout = Duration.ofSeconds(30);
-        private int retryCapacity = 1024;
 
         private Builder(Userfaultfd uffd) {
             this.uffd = Objects.requireNonNull(uffd);
@@ -119,22 +115,22 @@ public final class FaultServer implements AutoCloseable {
         }
 
         public Builder handler(FaultHandler handler) {
-            this.handler = Objects.requireNonNull(handler);
+            loop.handler(handler);
             return this;
         }
 
         public Builder listener(FaultListener listener) {
-            this.listener = Objects.requireNonNull(listener);
+            loop.listener(listener);
             return this;
         }
 
         public Builder waitStrategy(WaitStrategy strategy) {
-            this.waitStrategy = Objects.requireNonNull(strategy);
+            loop.waitStrategy(strategy);
             return this;
         }
 
         public Builder failurePolicy(FailurePolicy policy) {
-            this.failurePolicy = Objects.requireNonNull(policy);
+            loop.failurePolicy(policy);
             return this;
         }
 
@@ -149,10 +145,7 @@ public final class FaultServer implements AutoCloseable {
 
         /** Messages read per read(2) (default 64). */
         public Builder batchSize(int n) {
-            if (n < 1 || n > 4096) {
-                throw new IllegalArgumentException("batchSize " + n + " is out of range (accepted: 1 to 4096)");
-            }
-            this.batchSize = n;
+            loop.batchSize(n);
             return this;
         }
 
@@ -168,15 +161,12 @@ public final class FaultServer implements AutoCloseable {
 
         /** Faults each handler thread can hold for a later retry (default 1024). */
         public Builder retryCapacity(int n) {
-            if (n < 1 || n > 1 << 20) {
-                throw new IllegalArgumentException("retryCapacity " + n + " is out of range (accepted: 1 to 1048576)");
-            }
-            this.retryCapacity = n;
+            loop.retryCapacity(n);
             return this;
         }
 
         public FaultServer start() {
-            if (handler == null) {
+            if (!loop.hasHandler()) {
                 throw new IllegalStateException("a FaultServer needs a handler");
             }
             if (mappings.isEmpty()) {
@@ -192,7 +182,7 @@ public final class FaultServer implements AutoCloseable {
 
     private FaultServer(Builder b) {
         this.uffd = b.uffd;
-        this.failurePolicy = b.failurePolicy;
+        this.failurePolicy = b.loop.failurePolicy();
         this.drainTimeout = b.drainTimeout;
         this.served = new Served[b.mappings.size()];
         this.ranges = new ServedRange[served.length];
@@ -229,19 +219,9 @@ public final class FaultServer implements AutoCloseable {
             throw e;
         }
         this.stop = stopFd;
+        b.loop.read(uffd).ranges(this::rangeOf).stats(stats).stopSignal(stopFd);
         for (int i = 0; i < b.threads; i++) {
-            FaultLoop loop = FaultLoop.builder()
-                    .read(uffd)
-                    .ranges(this::rangeOf)
-                    .handler(b.handler)
-                    .listener(b.listener)
-                    .failurePolicy(failurePolicy)
-                    .stats(stats)
-                    .waitStrategy(b.waitStrategy)
-                    .stopSignal(stopFd)
-                    .batchSize(b.batchSize)
-                    .retryCapacity(b.retryCapacity)
-                    .build();
+            FaultLoop loop = b.loop.build();
             loops.add(loop);
             threads.add(Thread.ofPlatform().daemon().name("uffd4j-fault-" + id + "-" + i).unstarted(loop));
         }

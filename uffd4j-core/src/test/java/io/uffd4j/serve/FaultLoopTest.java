@@ -102,6 +102,52 @@ class FaultLoopTest {
         }
     }
 
+    /**
+     * A handler that answers RETRY (a transient condition) more often than the retry queue holds faults: the
+     * faults that find the queue full are woken to fault again, never poisoned (nothing failed), and every
+     * page is served once the condition passes.
+     */
+    @Test
+    void retriesThatOverflowTheQueueAreWokenNotPoisoned() throws Exception {
+        int pages = 6;
+        AtomicInteger retried = new AtomicInteger();
+        try (Userfaultfd uffd = Userfaultfd.builder().features(io.uffd4j.Feature.POISON).build();
+             Mapping region = Mapping.anonymous(pages * PAGE);
+             Arena arena = Arena.ofShared()) {
+            MemorySegment staging = arena.allocate(PAGE, PAGE);
+            try (FaultServer server = FaultServer.builder(uffd)
+                    .serve(region, EnumSet.of(RegisterMode.MISSING), GuardedMemory.Mode.CHECKED)
+                    .retryCapacity(2)
+                    .handler((f, r) -> {
+                        if (retried.incrementAndGet() < 500) {
+                            return Resolution.RETRY;
+                        }
+                        staging.fill((byte) (f.pageOffset() / PAGE + 1));
+                        return Resolution.from(r.copy(f.pageAddress(), staging.address(), PAGE, Modes.none()), r);
+                    })
+                    .start()) {
+                GuardedMemory memory = server.guarded(region);
+                List<Thread> readers = new ArrayList<>();
+                byte[] got = new byte[pages];
+                for (int p = 0; p < pages; p++) {
+                    int page = p;
+                    readers.add(Thread.ofPlatform().start(() -> got[page] = memory.getByte(page * PAGE + 3)));
+                }
+                for (Thread t : readers) {
+                    t.join(30_000);
+                    assertFalse(t.isAlive(), "a reader still waits");
+                }
+                for (int p = 0; p < pages; p++) {
+                    assertEquals((byte) (p + 1), got[p], "page " + p);
+                }
+                ServerStats s = server.stats();
+                assertEquals(0, s.poisoned(), "nothing failed: nothing is poisoned");
+                assertEquals(0, s.gaveUp());
+                assertTrue(s.retries() >= 499, "retries counted: " + s);
+            }
+        }
+    }
+
     @Test
     void jfrEventForEachFaultNamesItsResolution(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("faults.jfr");

@@ -451,20 +451,18 @@ final class PageWorker implements AutoCloseable {
 
     // ---- what each kind of run does with the kernel's answers (reused: no allocation per run) ------
 
-    /** A run of kept pages: pages done as they are installed; lost races; busy sources copied instead. */
-    private final class KeptRun implements Resolver.RangeProgress {
-        private int first;
-        private int method;
-        private long base;
-        private long from;
-        private Resolver r;
+    /** What the two kinds of run share: where the run is, the resolver, and what this thread did. */
+    private abstract class Run implements Resolver.RangeProgress {
+        int first;
+        long base;
+        long from;
+        Resolver r;
         /** Bytes of the run dealt with (installed, lost, or copied instead). */
         long handled;
         int installed;
 
-        void begin(int firstPage, int how, long to, long source, Resolver resolver) {
+        final void start(int firstPage, long to, long source, Resolver resolver) {
             first = firstPage;
-            method = how;
             base = to;
             from = source;
             r = resolver;
@@ -473,8 +471,18 @@ final class PageWorker implements AutoCloseable {
         }
 
         @Override
-        public long pageSize() {
+        public final long pageSize() {
             return page;
+        }
+    }
+
+    /** A run of kept pages: pages done as they are installed; lost races; busy sources copied instead. */
+    private final class KeptRun extends Run {
+        private int method;
+
+        void begin(int firstPage, int how, long to, long source, Resolver resolver) {
+            start(firstPage, to, source, resolver);
+            method = how;
         }
 
         @Override
@@ -525,30 +533,14 @@ final class PageWorker implements AutoCloseable {
     }
 
     /** A run of built pages, moved in from recycled from-space pages or copied in from the buffer. */
-    private final class BuiltRun implements Resolver.RangeProgress {
-        private int first;
+    private final class BuiltRun extends Run {
         private int recycledStart;
-        private long source;
-        private long base;
-        private Resolver r;
         private boolean moved;
-        long handled;
-        int installed;
 
         void begin(int firstPage, int f, long src, long to, Resolver resolver, boolean byMove) {
-            first = firstPage;
+            start(firstPage, to, src, resolver);
             recycledStart = f;
-            source = src;
-            base = to;
-            r = resolver;
             moved = byMove;
-            handled = 0;
-            installed = 0;
-        }
-
-        @Override
-        public long pageSize() {
-            return page;
         }
 
         @Override
@@ -584,7 +576,7 @@ final class PageWorker implements AutoCloseable {
             }
             int k = (int) (offset >>> shift);
             busyFallbacks++;
-            Errno ce = r.copy(base + offset, source + offset, page, COPY);
+            Errno ce = r.copy(base + offset, from + offset, page, COPY);
             c.pool.add(recycledStart + k);
             handled = offset + page;
             if (ce == Errno.NONE) {
