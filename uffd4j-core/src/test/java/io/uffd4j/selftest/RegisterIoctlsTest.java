@@ -116,7 +116,7 @@ class RegisterIoctlsTest {
     @Test
     void noModeIsRefusedBeforeTheKernel() {
         try (MemoryType.Mapped m = MemoryType.ANON.map(1); Userfaultfd uffd = Userfaultfd.open()) {
-            InvalidRequestException e = assertThrows(InvalidRequestException.class,
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> uffd.register(m.mapping().address(), m.mapping().size(), Set.of()));
             assertTrue(e.getMessage().contains("UFFDIO_REGISTER"), e.getMessage());
             assertFalse(Probe.registered(m.mapping().address(), m.mapping().size()));

@@ -308,9 +308,9 @@ public final class CycleRun {
         List<AdaptiveCase> cases = new ArrayList<>();
         double penalty = cycle.model.releasePenalty();
         for (MethodChooser.Case k : MethodChooser.Case.values()) {
-            cases.add(new AdaptiveCase(k.name(), merged.timesChosen(k, MethodChooser.COPY),
-                    merged.timesChosen(k, MethodChooser.MOVE), merged.estimate(k, MethodChooser.COPY),
-                    merged.estimate(k, MethodChooser.MOVE), penalty));
+            cases.add(new AdaptiveCase(k.name(), merged.timesChosen(k, MethodChooser.Method.COPY),
+                    merged.timesChosen(k, MethodChooser.Method.MOVE), merged.estimate(k, MethodChooser.Method.COPY),
+                    merged.estimate(k, MethodChooser.Method.MOVE), penalty));
         }
         return cases;
     }

@@ -26,8 +26,16 @@ public final class MethodChooser {
         FRESH
     }
 
-    public static final int COPY = 0;
-    public static final int MOVE = 1;
+    /** How a page is installed. */
+    public enum Method {
+        COPY,
+        MOVE;
+
+        Method other() {
+            return this == COPY ? MOVE : COPY;
+        }
+    }
+
     static final int WINDOW = 16;
     static final int WARMUP = 4;
     static final int EXPLORE_EVERY = 32;
@@ -55,24 +63,27 @@ public final class MethodChooser {
         }
     }
 
-    public int choose(Case c) {
-        int k = c.ordinal() * 2;
-        long sc = samples[k + COPY];
-        long sm = samples[k + MOVE];
-        int pick;
+    public Method choose(Case c) {
+        long sc = samples[slot(c, Method.COPY)];
+        long sm = samples[slot(c, Method.MOVE)];
+        Method pick;
         if (sc < WARMUP || sm < WARMUP) {
-            pick = sc <= sm ? COPY : MOVE;
+            pick = sc <= sm ? Method.COPY : Method.MOVE;
         } else {
-            int best = estimate[k + MOVE] <= estimate[k + COPY] + copyReleasePenalty ? MOVE : COPY;
-            pick = ++decisions[c.ordinal()] % EXPLORE_EVERY == 0 ? 1 - best : best;
+            Method best = estimate[slot(c, Method.MOVE)] <= estimate[slot(c, Method.COPY)] + copyReleasePenalty
+                    ? Method.MOVE : Method.COPY;
+            pick = ++decisions[c.ordinal()] % EXPLORE_EVERY == 0 ? best.other() : best;
         }
-        chosen[k + pick]++;
+        chosen[slot(c, pick)]++;
         return pick;
     }
 
-    public void record(Case c, int method, long nanos, int pages) {
-        int k = c.ordinal() * 2 + method;
-        add(k, (double) nanos / Math.max(1, pages));
+    public void record(Case c, Method method, long nanos, int pages) {
+        add(slot(c, method), (double) nanos / Math.max(1, pages));
+    }
+
+    private static int slot(Case c, Method m) {
+        return c.ordinal() * 2 + m.ordinal();
     }
 
     private void add(int k, double perPage) {
@@ -107,11 +118,11 @@ public final class MethodChooser {
     }
 
     /** The current estimate (median of the recent measurements), nanoseconds per page; 0 if none. */
-    public synchronized double estimate(Case c, int method) {
-        return estimate[c.ordinal() * 2 + method];
+    public synchronized double estimate(Case c, Method method) {
+        return estimate[slot(c, method)];
     }
 
-    public synchronized long timesChosen(Case c, int method) {
-        return chosen[c.ordinal() * 2 + method];
+    public synchronized long timesChosen(Case c, Method method) {
+        return chosen[slot(c, method)];
     }
 }

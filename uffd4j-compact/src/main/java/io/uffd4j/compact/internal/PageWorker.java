@@ -193,10 +193,10 @@ final class PageWorker implements AutoCloseable {
 
     // ---- COPY / MOVE -----------------------------------------------------------------------------
 
-    private int method(MethodChooser.Case kind) {
+    private MethodChooser.Method method(MethodChooser.Case kind) {
         return switch (c.strategy) {
-            case COPY -> MethodChooser.COPY;
-            case MOVE -> MethodChooser.MOVE;
+            case COPY -> MethodChooser.Method.COPY;
+            case MOVE -> MethodChooser.Method.MOVE;
             case ADAPTIVE -> chooser.choose(kind);
             case CONTINUE, STOP_THE_WORLD -> throw new IllegalStateException(c.strategy + " does not copy or move");
         };
@@ -207,14 +207,14 @@ final class PageWorker implements AutoCloseable {
      * them. Returns the pages this thread installed.
      */
     private int keptRun(int p, int src, int n, Resolver r) {
-        int method = method(MethodChooser.Case.KEPT);
+        MethodChooser.Method method = method(MethodChooser.Case.KEPT);
         long t0 = System.nanoTime();
         long total = (long) n << shift;
         long base = c.regionAddress + ((long) p << shift);
         long from = c.from.address() + ((long) src << shift);
         kept.begin(p, method, base, from, r);
         try {
-            Errno e = method == MethodChooser.MOVE
+            Errno e = method == MethodChooser.Method.MOVE
                     ? r.moveAll(base, from, total, MOVE, kept, MAX_NO_PROGRESS)
                     : r.copyAll(base, from, total, COPY, kept, MAX_NO_PROGRESS);
             installNanos += System.nanoTime() - t0;
@@ -240,7 +240,7 @@ final class PageWorker implements AutoCloseable {
      * buffer and copied in with one ioctl.
      */
     private int builtRun(int p, int n, Resolver r, MethodChooser.Case kind) {
-        int method = method(kind);
+        MethodChooser.Method method = method(kind);
         long t0 = System.nanoTime();
         int done = 0;
         int installed = 0;
@@ -248,7 +248,7 @@ final class PageWorker implements AutoCloseable {
         try {
             while (done < n) {
                 int at = p + done;
-                if (method == MethodChooser.MOVE && c.recyclingReady) {
+                if (method == MethodChooser.Method.MOVE && c.recyclingReady) {
                     long run = c.pool.takeRun(n - done);
                     if (run != 0) {
                         int f = RecyclePool.start(run);
@@ -275,7 +275,7 @@ final class PageWorker implements AutoCloseable {
                 assembleNanos += a1 - a0;
                 installNanos += System.nanoTime() - a1;
                 installed += copied;
-                copiedInstead += method == MethodChooser.MOVE ? copied : 0;
+                copiedInstead += method == MethodChooser.Method.MOVE ? copied : 0;
                 done += m;
             }
         } finally {
@@ -365,9 +365,9 @@ final class PageWorker implements AutoCloseable {
             }
             return Resolution.from(e, r);
         }
-        int method = method(MethodChooser.Case.FRESH);
+        MethodChooser.Method method = method(MethodChooser.Case.FRESH);
         long t0 = System.nanoTime();
-        if (method == MethodChooser.MOVE && c.recyclingReady) {
+        if (method == MethodChooser.Method.MOVE && c.recyclingReady) {
             long run = c.pool.takeRun(1);
             if (run != 0) {
                 int f = RecyclePool.start(run);
@@ -379,7 +379,7 @@ final class PageWorker implements AutoCloseable {
                     recycled++;
                     pagesFresh++;
                     if (chooser != null) {
-                        chooser.record(MethodChooser.Case.FRESH, MethodChooser.MOVE, System.nanoTime() - t0, 1);
+                        chooser.record(MethodChooser.Case.FRESH, MethodChooser.Method.MOVE, System.nanoTime() - t0, 1);
                     }
                     return Resolution.RESOLVED;
                 }
@@ -398,7 +398,7 @@ final class PageWorker implements AutoCloseable {
             allocated++;
             pagesFresh++;
             if (chooser != null) {
-                chooser.record(MethodChooser.Case.FRESH, MethodChooser.COPY, System.nanoTime() - t0, 1);
+                chooser.record(MethodChooser.Case.FRESH, MethodChooser.Method.COPY, System.nanoTime() - t0, 1);
             }
         }
         return Resolution.from(e, r);
@@ -478,9 +478,9 @@ final class PageWorker implements AutoCloseable {
 
     /** A run of kept pages: pages done as they are installed; lost races; busy sources copied instead. */
     private final class KeptRun extends Run {
-        private int method;
+        private MethodChooser.Method method;
 
-        void begin(int firstPage, int how, long to, long source, Resolver resolver) {
+        void begin(int firstPage, MethodChooser.Method how, long to, long source, Resolver resolver) {
             start(firstPage, to, source, resolver);
             method = how;
         }
@@ -490,7 +490,7 @@ final class PageWorker implements AutoCloseable {
             int pages = (int) (bytes >>> shift);
             markDone(first + (int) (offset >>> shift), pages);
             installed += pages;
-            if (method == MethodChooser.MOVE) {
+            if (method == MethodChooser.Method.MOVE) {
                 keptMoved += pages;
             } else {
                 keptCopied += pages;
@@ -508,7 +508,7 @@ final class PageWorker implements AutoCloseable {
         @Override
         public long failed(Errno e, long offset) {
             handled = offset;
-            if (e == Errno.ENOENT && method == MethodChooser.MOVE) {
+            if (e == Errno.ENOENT && method == MethodChooser.Method.MOVE) {
                 present(offset); // the source was moved in by another thread
                 return page;
             }

@@ -3,9 +3,9 @@ package io.uffd4j.compact.internal;
 import io.uffd4j.compact.internal.MethodChooser.Case;
 import org.junit.jupiter.api.Test;
 
-import static io.uffd4j.compact.internal.MethodChooser.COPY;
+import static io.uffd4j.compact.internal.MethodChooser.Method.COPY;
 import static io.uffd4j.compact.internal.MethodChooser.EXPLORE_EVERY;
-import static io.uffd4j.compact.internal.MethodChooser.MOVE;
+import static io.uffd4j.compact.internal.MethodChooser.Method.MOVE;
 import static io.uffd4j.compact.internal.MethodChooser.WARMUP;
 import static io.uffd4j.compact.internal.MethodChooser.WINDOW;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -13,14 +13,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /** ADAPTIVE's choice between COPY and MOVE, from recorded costs only (no clock, no kernel). */
 class MethodChooserTest {
 
-    private static void record(MethodChooser m, Case c, int method, long nanosPerPage, int times) {
+    private static void record(MethodChooser m, Case c, MethodChooser.Method method, long nanosPerPage, int times) {
         for (int i = 0; i < times; i++) {
             m.record(c, method, nanosPerPage * 8, 8);
         }
     }
 
     /** How many of {@code decisions} choices of {@code c} went to {@code method}. */
-    private static int count(MethodChooser m, Case c, int method, int decisions) {
+    private static int count(MethodChooser m, Case c, MethodChooser.Method method, int decisions) {
         int n = 0;
         for (int i = 0; i < decisions; i++) {
             if (m.choose(c) == method) {
