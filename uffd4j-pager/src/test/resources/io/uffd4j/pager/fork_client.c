@@ -45,6 +45,7 @@
 #define PAGES 256
 #define PAGE 4096
 #define SEED 77
+#define PROTOCOL 2 /* the pager's wire version (Wire.VERSION): the supervisor refuses any other */
 
 struct api { uint64_t api, features, ioctls; };
 struct reg { uint64_t start, len, mode, ioctls; };
@@ -206,7 +207,7 @@ int main(int argc, char **argv) {
     char size[32];
     snprintf(size, sizeof size, "%zu", len);
     n = 0;
-    u8(1); u8(1);                          /* version, Open */
+    u8(PROTOCOL); u8(1);                   /* version, Open */
     u64(1); u64(0);                        /* token, region id */
     u64((uint64_t) region); u64(len); u64(PAGE);
     utf(shared ? "SHARED_MEMFD" : "PRIVATE_ANONYMOUS");
@@ -232,7 +233,7 @@ int main(int argc, char **argv) {
         int go;
         pid_t c = fork_waiting_child(sock, region, &go);
         if (c < 0) return 1;
-        n = 0; u8(1); u8(4); u64(id);      /* Close: the child's copy is still served */
+        n = 0; u8(PROTOCOL); u8(4); u64(id);      /* Close: the child's copy is still served */
         send_fd(sock, -1);
         receive(sock, 5, buf);             /* Closed */
         if (write(go, "x", 1) != 1) { perror("write"); return 1; }
@@ -255,7 +256,7 @@ int main(int argc, char **argv) {
         printf("CHILD %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
         fflush(stdout);
         if (!verify("parent after the restart", region, 0, PAGES)) return 1;
-        n = 0; u8(1); u8(4); u64(id);      /* Close */
+        n = 0; u8(PROTOCOL); u8(4); u64(id);      /* Close */
         send_fd(sock, -1);
         receive(sock, 5, buf);             /* Closed */
         printf("OK\n");
@@ -272,7 +273,7 @@ int main(int argc, char **argv) {
         waitpid(c, &status, 0);
         printf("CHILD %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
         if (!verify("parent after fork", region, 0, PAGES)) return 1;
-        n = 0; u8(1); u8(4); u64(id);      /* Close */
+        n = 0; u8(PROTOCOL); u8(4); u64(id);      /* Close */
         send_fd(sock, -1);
         receive(sock, 5, buf);             /* Closed */
         printf("OK parent read %d verified pages\n", PAGES);
@@ -300,7 +301,7 @@ int main(int argc, char **argv) {
             waitpid(sleepers[k], 0, 0);
         }
         if (!ok) return 1;
-        n = 0; u8(1); u8(4); u64(id);      /* Close */
+        n = 0; u8(PROTOCOL); u8(4); u64(id);      /* Close */
         send_fd(sock, -1);
         receive(sock, 5, buf);             /* Closed */
         printf("OK %d forked children served\n", many);
@@ -316,7 +317,7 @@ int main(int argc, char **argv) {
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) { fprintf(stderr, "child failed (status %d)\n", status); return 1; }
     if (!verify("parent after fork", region, 64, PAGES)) return 1;
 
-    n = 0; u8(1); u8(4); u64(id);          /* Close */
+    n = 0; u8(PROTOCOL); u8(4); u64(id);          /* Close */
     send_fd(sock, -1);
     receive(sock, 5, buf);                 /* Closed */
     printf("OK parent and forked child read %d verified pages each\n", PAGES);
