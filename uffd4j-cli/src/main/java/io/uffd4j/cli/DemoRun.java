@@ -161,14 +161,9 @@ final class DemoRun {
                 firstWrong = reader.firstWrong;
             }
         }
-        return new Result(setup, stats, summary(latency), firstTouch, reread,
+        return new Result(setup, stats, LatencySummary.of(latency.getTotalCount(), latency::getValueAtPercentile, latency.getMaxValue(),
+                latency.getMean()), firstTouch, reread,
                 verified, wrong, firstWrong, rereadWrong, refusal, rawAfter, sampled);
-    }
-
-    /** The readers' latencies (HdrHistogram stays out of uffd4j's public types). */
-    private static LatencySummary summary(org.HdrHistogram.Histogram h) {
-        return h.getTotalCount() == 0 ? new LatencySummary(0, 0, 0, 0, 0, 0, 0) : new LatencySummary(h.getTotalCount(),
-                h.getValueAtPercentile(50), h.getValueAtPercentile(90), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9), h.getMaxValue(), h.getMean());
     }
 
     /** Reads the whole region again in 1 MiB chunks and counts wrong pages. */

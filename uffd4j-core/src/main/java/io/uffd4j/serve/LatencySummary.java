@@ -2,14 +2,24 @@ package io.uffd4j.serve;
 
 import org.HdrHistogram.Histogram;
 
+import java.util.function.DoubleToLongFunction;
+
 /** Percentiles of a latency histogram, in nanoseconds. */
 public record LatencySummary(long count, long p50, long p90, long p99, long p999, long max, double mean) {
     static LatencySummary of(Histogram h) {
-        if (h.getTotalCount() == 0) {
+        return of(h.getTotalCount(), h::getValueAtPercentile, h.getMaxValue(), h.getMean());
+    }
+
+    /**
+     * The summary of any recorded distribution (an HdrHistogram's {@code getValueAtPercentile}, for
+     * example), without naming the recorder's type in this API; all zeros when {@code count} is 0.
+     */
+    public static LatencySummary of(long count, DoubleToLongFunction valueAtPercentile, long max, double mean) {
+        if (count == 0) {
             return new LatencySummary(0, 0, 0, 0, 0, 0, 0);
         }
-        return new LatencySummary(h.getTotalCount(), h.getValueAtPercentile(50), h.getValueAtPercentile(90),
-                h.getValueAtPercentile(99), h.getValueAtPercentile(99.9), h.getMaxValue(), h.getMean());
+        return new LatencySummary(count, valueAtPercentile.applyAsLong(50), valueAtPercentile.applyAsLong(90),
+                valueAtPercentile.applyAsLong(99), valueAtPercentile.applyAsLong(99.9), max, mean);
     }
 
     @Override

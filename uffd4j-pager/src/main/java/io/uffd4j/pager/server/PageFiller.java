@@ -20,6 +20,8 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  * whole-range call of the {@link Resolver}. Single-threaded; allocates nothing per run.
  */
 final class PageFiller {
+    private static final System.Logger LOG = System.getLogger(PageFiller.class.getName());
+
     enum Outcome {
         /** Every page of the run is there. */
         DONE,
@@ -189,7 +191,7 @@ final class PageFiller {
                 // Another thread's page (or ours, installed DONTWAKE by background fill): wake its waiters.
                 Errno e = resolver.wake(pages.base() + (first + offset / pageSize) * pageSize, pageSize);
                 if (e != Errno.NONE && e != Errno.ESRCH) {
-                    System.getLogger(PageFiller.class.getName()).log(System.Logger.Level.WARNING, "UFFDIO_WAKE failed: " + e);
+                    LOG.log(System.Logger.Level.WARNING, "UFFDIO_WAKE failed: " + e);
                 }
             }
         }
